@@ -1,0 +1,136 @@
+/**
+ * Row types of Tasklane's tables, as Kysely sees them. Row types are not API types:
+ * the mappers in `tasks/serialize.ts` and `crm/*` turn rows into Close's JSON.
+ *
+ * Units and encodings, the same on every dialect:
+ * - instants are integers of milliseconds since the epoch, UTC (`*_ms`, `date_created`,
+ *   `date_updated`);
+ * - booleans are integers 0/1;
+ * - a task's `date` is `date_ms` plus `date_is_day`: for a date-only value `date_ms`
+ *   is UTC midnight of that calendar day (D18), otherwise the instant;
+ * - JSON values are text columns holding JSON.
+ */
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  /** ISO 4217 code used to format money (reference §13.2). */
+  currency: string;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  /** IANA zone name (D16), e.g. `America/Los_Angeles`; null means UTC. */
+  timezone: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface MembershipRow {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  role_id: string;
+  date_created: number;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  /** Hex SHA-256 of the secret key; the key itself is never stored (D27). */
+  key_hash: string;
+  user_id: string;
+  organization_id: string;
+  date_created: number;
+}
+
+export interface LeadRow {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string;
+  url: string | null;
+  status_label: string;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface ContactRow {
+  id: string;
+  organization_id: string;
+  lead_id: string;
+  name: string;
+  title: string;
+  /** JSON list of `{phone, phone_formatted, type, country}`. */
+  phones: string;
+  /** JSON list of `{email, type, is_unsubscribed}`. */
+  emails: string;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface TaskRow {
+  id: string;
+  organization_id: string;
+  /** Close's `_type`. */
+  type: string;
+  lead_id: string | null;
+  contact_id: string | null;
+  assigned_to: string;
+  created_by: string | null;
+  updated_by: string | null;
+  text: string | null;
+  is_complete: number;
+  is_dateless: number;
+  date_ms: number;
+  date_is_day: number;
+  priority: string | null;
+  resolution: string | null;
+  object_type: string | null;
+  object_id: string | null;
+  /** JSON object of the type-specific fields kept outside columns (see `tasks/types.ts`). */
+  extra: string | null;
+  /**
+   * JSON `{"names": {"created_by_name": "..."}, "omit": ["due_date"]}` kept by the
+   * importer where a dump served names or a key set that differ from the live rule,
+   * so an imported task is served exactly as the dump showed it. Null otherwise.
+   */
+  wire_overrides: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface ActivityRow {
+  id: string;
+  organization_id: string;
+  /** Close activity `_type`, e.g. `TaskCompleted`. */
+  type: string;
+  lead_id: string | null;
+  contact_id: string | null;
+  user_id: string | null;
+  created_by: string | null;
+  updated_by: string | null;
+  /** JSON object of the type-specific fields. */
+  data: string;
+  activity_at: number;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface Database {
+  organizations: OrganizationRow;
+  users: UserRow;
+  memberships: MembershipRow;
+  api_keys: ApiKeyRow;
+  leads: LeadRow;
+  contacts: ContactRow;
+  tasks: TaskRow;
+  activities: ActivityRow;
+}

@@ -1,0 +1,67 @@
+/**
+ * HTTP conventions shared by every route: JSON bodies the way Close's framework reads
+ * them (D4; reference §1.3), one error handler that writes Close's error shapes
+ * (D26-D28), and Werkzeug's 404 for unknown URLs.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { CloseError, NOT_FOUND_URL_TEXT } from '../close/errors.js';
+
+/** Largest accepted body (D4): 1 MiB. A larger one answers 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const NOT_JSON_TEXT = "Please send valid JSON with a 'Content-Type: application/json' header.";
+const INVALID_JSON_TEXT = 'The request contains invalid JSON.';
+const NOT_DICT_TEXT = 'JSON data must be a dict.';
+
+/**
+ * Registers the body parsers (D4):
+ * - `application/json` (any charset): an empty body is no body (the official Python
+ *   client sends this content type on GET and DELETE too); invalid JSON, including
+ *   `NaN`, answers 400; a top level that is not an object answers 400;
+ * - any other content type with a body answers 400, in Close's words.
+ */
+export function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_req, text, done) => {
+    const s = typeof text === 'string' ? text : text.toString('utf8');
+    if (s.trim() === '') return done(null, undefined);
+    let value: unknown;
+    try {
+      value = JSON.parse(s);
+    } catch {
+      return done(CloseError.request(INVALID_JSON_TEXT), undefined);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return done(CloseError.request(NOT_DICT_TEXT), undefined);
+    }
+    done(null, value);
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_req, buf, done) => {
+    if ((buf as Buffer).length === 0) return done(null, undefined);
+    done(CloseError.request(NOT_JSON_TEXT), undefined);
+  });
+}
+
+/**
+ * The one error handler (architecture note 5): `CloseError` as it says; Fastify's own
+ * client errors (body too large, bad headers) as `{"error": ...}` with their 4xx;
+ * anything else is our bug: logged, and answered 500 without details (D28).
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | CloseError, request, reply) => {
+    if (err instanceof CloseError) {
+      return reply.code(err.status).type('application/json; charset=utf-8').send(err.body);
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status === 413) return reply.code(413).send({ error: 'The request body is larger than 1 MiB.' });
+    if (status === 415) return reply.code(400).send({ error: NOT_JSON_TEXT });
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: err.message });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: 'Internal server error.' });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send({ error: NOT_FOUND_URL_TEXT });
+  });
+}

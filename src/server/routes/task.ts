@@ -1,0 +1,72 @@
+/**
+ * `/task/` and `/task/{id}/` (reference §9; decisions D8-D15, D20-D24).
+ */
+import { projectFields, parsePage } from '../../close/params.js';
+import { TASK_BULK_PARAMS, TASK_LIST_PARAMS } from '../../tasks/filters.js';
+import { bulkUpdateTasks, createTask, deleteOneTask, getTask, listTaskPage, updateOneTask } from '../../tasks/service.js';
+import { TaskWriteSchema, validateBody } from '../schemas.js';
+import type { CloseRoute } from '../routing.js';
+
+/** Paging of `GET /task/` (D6): default 100, at most 1000. */
+export const TASK_PAGE_LIMITS = { defaultLimit: 100, maxLimit: 1000 };
+
+const FIELDS_ONLY = new Set(['_fields']);
+const NO_PARAMS = new Set<string>();
+
+/** A task write body checked against its schema (unknown keys, `_params` among them, pass through unused). */
+function taskBody(body: unknown) {
+  return validateBody(TaskWriteSchema, body);
+}
+
+export const taskRoutes: CloseRoute[] = [
+  {
+    method: 'GET',
+    url: '/task/',
+    summary: 'List or filter tasks',
+    knownParams: TASK_LIST_PARAMS,
+    handler: async ({ ctx, params, fields }) => {
+      const page = parsePage(params, TASK_PAGE_LIMITS);
+      const result = await listTaskPage(ctx, params, page);
+      if (fields) result.data = result.data.map((t) => projectFields(t, fields));
+      return result;
+    },
+  },
+  {
+    method: 'POST',
+    url: '/task/',
+    summary: 'Create a task',
+    knownParams: FIELDS_ONLY,
+    body: TaskWriteSchema,
+    handler: async ({ ctx, body, fields }) => projectFields(await createTask(ctx, taskBody(body)), fields),
+  },
+  {
+    method: 'PUT',
+    url: '/task/',
+    summary: 'Bulk-update tasks',
+    knownParams: TASK_BULK_PARAMS,
+    body: TaskWriteSchema,
+    handler: async ({ ctx, params, body }) => bulkUpdateTasks(ctx, params, taskBody(body)),
+  },
+  {
+    method: 'GET',
+    url: '/task/:id/',
+    summary: "Fetch a task's details",
+    knownParams: FIELDS_ONLY,
+    handler: async ({ ctx, id, fields }) => projectFields(await getTask(ctx, id), fields),
+  },
+  {
+    method: 'PUT',
+    url: '/task/:id/',
+    summary: 'Update a task',
+    knownParams: FIELDS_ONLY,
+    body: TaskWriteSchema,
+    handler: async ({ ctx, id, body, fields }) => projectFields(await updateOneTask(ctx, id, taskBody(body)), fields),
+  },
+  {
+    method: 'DELETE',
+    url: '/task/:id/',
+    summary: 'Delete a task',
+    knownParams: NO_PARAMS,
+    handler: async ({ ctx, id }) => deleteOneTask(ctx, id),
+  },
+];

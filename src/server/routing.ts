@@ -1,0 +1,131 @@
+/**
+ * How a Close resource route is served: authentication (D27), the request's zone
+ * (D16), parameters from the query string or a body's `_params` (D3), ignored
+ * parameters reported or refused (D5), `X-HTTP-Method-Override` on POST (D3), and
+ * Close's answer for a POST to an object URL (reference §6.2).
+ *
+ * Routes are declared as data (`CloseRoute`), so the same list drives Fastify's
+ * router, the override dispatch and the OpenAPI document.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { Clock, RequestContext } from '../context.js';
+import type { Db } from '../db/connect.js';
+import { CloseError, METHOD_NOT_ALLOWED_TEXT } from '../close/errors.js';
+import { paramsFromJson, paramsFromQueryString, parseFields, unknownParams, type Params } from '../close/params.js';
+import { resolveRequestZone } from '../close/zone.js';
+import type { Authenticator } from './auth.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a route handler receives. */
+export interface CloseCall {
+  ctx: RequestContext;
+  /** The query parameters, or the body's `_params` when present (D3). */
+  params: Params;
+  /** The parsed JSON body, or undefined. */
+  body: unknown;
+  /** The `:id` path segment, when the URL has one. */
+  id: string;
+  /** `_fields` (D9), or null for all fields. */
+  fields: string[] | null;
+}
+
+/** A Close API route. `url` is relative to `/api/v1`. */
+export interface CloseRoute {
+  method: HttpMethod;
+  url: string;
+  summary: string;
+  /** Query parameters the route understands; others are ignored and reported (D5). */
+  knownParams: ReadonlySet<string>;
+  /** The body schema, for validation inside the handler and for OpenAPI. */
+  body?: TSchema;
+  handler: (call: CloseCall) => Promise<unknown>;
+}
+
+export interface RoutingOptions {
+  db: Db;
+  clock: Clock;
+  auth: Authenticator;
+  /** D5: refuse unknown query parameters with a 400 instead of ignoring them. */
+  strictParams: boolean;
+}
+
+export const API_PREFIX = '/api/v1';
+
+function rawQuery(url: string): string {
+  const i = url.indexOf('?');
+  return i < 0 ? '' : url.slice(i + 1);
+}
+
+/** Reads a route's parameters: the body's `_params` replaces the query string (D3). */
+function readParams(request: FastifyRequest): Params {
+  const body = request.body as Record<string, unknown> | undefined;
+  if (body && typeof body === 'object' && Object.prototype.hasOwnProperty.call(body, '_params')) {
+    return paramsFromJson(body._params);
+  }
+  return paramsFromQueryString(rawQuery(request.url));
+}
+
+async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const principal = await opts.auth.authenticate(request.headers.authorization);
+  const zone = resolveRequestZone(request.headers['x-tz-offset'], principal.timezone);
+  const params = readParams(request);
+  const ignored = unknownParams(params, route.knownParams);
+  if (ignored.length) {
+    if (opts.strictParams) {
+      throw CloseError.validation(Object.fromEntries(ignored.map((n) => [n, 'Unknown parameter.'])));
+    }
+    reply.header('X-Ignored-Params', ignored.join(','));
+  }
+  // One instant for the whole request, so every rule in it agrees on "now".
+  const requestTime = opts.clock();
+  const ctx: RequestContext = {
+    db: opts.db,
+    organizationId: principal.organizationId,
+    userId: principal.userId,
+    apiKeyId: principal.apiKeyId,
+    zone,
+    now: () => requestTime,
+  };
+  const id = (request.params as { id?: string } | undefined)?.id ?? '';
+  return route.handler({ ctx, params, body: request.body, id, fields: parseFields(params) });
+}
+
+/**
+ * Registers Close routes on `app` under `/api/v1`. For every URL, a POST carrying
+ * `X-HTTP-Method-Override: GET|PUT|DELETE` is served by that method's route (D3);
+ * a plain POST to a URL without a POST route answers as Close's framework does.
+ */
+export function registerCloseRoutes(app: FastifyInstance, routes: CloseRoute[], opts: RoutingOptions): void {
+  const byUrl = new Map<string, Map<HttpMethod, CloseRoute>>();
+  for (const r of routes) {
+    const m = byUrl.get(r.url) ?? new Map<HttpMethod, CloseRoute>();
+    m.set(r.method, r);
+    byUrl.set(r.url, m);
+  }
+  for (const [url, methods] of byUrl) {
+    const fullUrl = API_PREFIX + url;
+    for (const [method, route] of methods) {
+      if (method === 'POST') continue;
+      app.route({ method, url: fullUrl, handler: (req, reply) => serve(route, opts, req, reply) });
+    }
+    const post = methods.get('POST');
+    app.route({
+      method: 'POST',
+      url: fullUrl,
+      handler: async (req, reply) => {
+        const override = req.headers['x-http-method-override'];
+        const wanted = (Array.isArray(override) ? override[0] : override)?.trim().toUpperCase();
+        if (wanted && wanted !== 'POST') {
+          const target = methods.get(wanted as HttpMethod);
+          if (!target) throw CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+          return serve(target, opts, req, reply);
+        }
+        if (post) return serve(post, opts, req, reply);
+        if (methods.has('PUT')) throw CloseError.request('Did you mean to use PUT?', 404);
+        throw CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+      },
+    });
+  }
+}
