@@ -86,11 +86,17 @@ export function serializeTask(row: TaskWithNames, zone: RequestZone, nowMs: numb
     view: taskView(isComplete, date, nowMs, zone),
   };
 
+  const known = keysOf(row.type);
   const out: TaskJson = {};
-  for (const key of keysOf(row.type)) {
+  for (const key of known) {
     if (omit && omit.includes(key)) continue;
     if ((key === 'priority' || key === 'resolution') && values[key] == null) continue;
     out[key] = key in values ? values[key] : key in extra ? extra[key] : null;
   }
-  return out;
+  // Fields an imported dump carried that this type does not define are served as they came.
+  let additional: string[] | null = null;
+  for (const key in extra) if (!known.includes(key)) (additional ??= []).push(key);
+  if (!additional) return out;
+  for (const key of additional) out[key] = extra[key];
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
