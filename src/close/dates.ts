@@ -29,6 +29,10 @@ export type CloseDate = DateOnly | DateTimeValue;
 
 export const MS_PER_DAY = 86_400_000;
 
+/** The instants Python's datetime can hold: 0001-01-01 to 9999-12-31 (UTC). */
+const MIN_MS = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|z|[+\- ]\d{2}(?::?\d{2})?)?$/;
@@ -90,6 +94,7 @@ export function parseCloseDate(text: string): CloseDate | null {
     offsetMin = sign * (oh * 60 + om);
   }
   const ms = dayMs + ((hh * 60 + mi) * 60 + ss) * 1000 + milli - offsetMin * 60_000;
+  if (ms < MIN_MS || ms > MAX_MS) return null;
   return { kind: 'datetime', ms };
 }
 
