@@ -12,7 +12,7 @@ import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { buildContactRow, contactsOfLeads, serializeContact, type ContactInput } from './contacts.js';
-import { serializeTask } from '../tasks/serialize.js';
+import { serializeTasks } from '../tasks/serialize.js';
 
 export const LEAD_MODEL = 'Lead';
 
@@ -53,7 +53,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
     organization_id: l.organization_id,
     status_id: null,
     status_label: l.status_label,
-    tasks: tasks.filter((t) => t.lead_id === l.id).map((t) => serializeTask(t, ctx.zone, now)),
+    tasks: serializeTasks(tasks.filter((t) => t.lead_id === l.id), ctx.zone, now),
     updated_by: l.updated_by,
     url: l.url,
   }));

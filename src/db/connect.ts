@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
-import { registerSqliteFunctions, type DialectName } from './dialect.js';
+import type { DialectName } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
@@ -85,7 +85,10 @@ export async function openDb(url: string = DEFAULT_DB_PATH, opts: { migrate?: bo
   raw.pragma('foreign_keys = ON');
   // Another process (the CLI beside a running server) may hold the write lock briefly.
   raw.pragma('busy_timeout = 5000');
-  registerSqliteFunctions(raw);
+  // Reads through a memory map skip a copy per page; 64 MiB of page cache keeps hot
+  // index pages resident. Both only change speed.
+  raw.pragma('mmap_size = 1073741824');
+  raw.pragma('cache_size = -65536');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   const db: Db = { kysely, dialect: 'sqlite', location: path, close: () => kysely.destroy() };
   if (opts.migrate !== false) await migrate(db);

@@ -8,12 +8,10 @@
  */
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
-import { effectiveDateSql, type DialectName } from './dialect.js';
 import type { RequestZone } from '../close/zone.js';
 import type { TaskCondition, TaskQuery } from '../tasks/filters.js';
 import type { RangeOp } from '../tasks/time.js';
-import { todayDayMs, tomorrowStartMs } from '../tasks/time.js';
-import { MS_PER_DAY } from '../close/dates.js';
+import { localMidnightMs, todayDayMs, tomorrowStartMs } from '../tasks/time.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -30,30 +28,48 @@ const SQL_OP: Record<RangeOp, '=' | '<' | '<=' | '>' | '>='> = { eq: '=', lt: '<
 
 type TaskEB = ExpressionBuilder<Database, 'tasks'>;
 
-function userName(alias: string) {
-  return sql<string | null>`trim(${sql.ref(`${alias}.first_name`)} || ' ' || ${sql.ref(`${alias}.last_name`)})`;
+/**
+ * Adds the current names of the objects each task points to: one query per table for
+ * the whole batch (primary-key lookups), cheaper than joining five times per row.
+ */
+async function withNames(ex: Executor, rows: TaskRow[]): Promise<TaskWithNames[]> {
+  if (!rows.length) return [];
+  const userIds = new Set<string>();
+  const leadIds = new Set<string>();
+  const contactIds = new Set<string>();
+  for (const r of rows) {
+    userIds.add(r.assigned_to);
+    if (r.created_by) userIds.add(r.created_by);
+    if (r.updated_by) userIds.add(r.updated_by);
+    if (r.lead_id) leadIds.add(r.lead_id);
+    if (r.contact_id) contactIds.add(r.contact_id);
+  }
+  const users = new Map(
+    (await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', [...userIds]).execute()).map((u) => [
+      u.id,
+      `${u.first_name} ${u.last_name}`.trim(),
+    ]),
+  );
+  const leads = leadIds.size
+    ? new Map((await ex.selectFrom('leads').select(['id', 'name']).where('id', 'in', [...leadIds]).execute()).map((l) => [l.id, l.name]))
+    : new Map<string, string>();
+  const contacts = contactIds.size
+    ? new Map((await ex.selectFrom('contacts').select(['id', 'name']).where('id', 'in', [...contactIds]).execute()).map((c) => [c.id, c.name]))
+    : new Map<string, string>();
+  return rows.map((r) => ({
+    ...r,
+    assigned_to_name: users.get(r.assigned_to) ?? null,
+    created_by_name: r.created_by ? (users.get(r.created_by) ?? null) : null,
+    updated_by_name: r.updated_by ? (users.get(r.updated_by) ?? null) : null,
+    lead_name: r.lead_id ? (leads.get(r.lead_id) ?? null) : null,
+    contact_name: r.contact_id ? (contacts.get(r.contact_id) ?? null) : null,
+  }));
 }
 
-/** Select of tasks joined with the names of assignee, creator, updater, lead and contact. */
-function selectWithNames(ex: Executor) {
-  return ex
-    .selectFrom('tasks')
-    .leftJoin('users as ua', 'ua.id', 'tasks.assigned_to')
-    .leftJoin('users as uc', 'uc.id', 'tasks.created_by')
-    .leftJoin('users as uu', 'uu.id', 'tasks.updated_by')
-    .leftJoin('leads as l', 'l.id', 'tasks.lead_id')
-    .leftJoin('contacts as c', 'c.id', 'tasks.contact_id')
-    .selectAll('tasks')
-    .select([
-      userName('ua').as('assigned_to_name'),
-      userName('uc').as('created_by_name'),
-      userName('uu').as('updated_by_name'),
-      'l.name as lead_name',
-      'c.name as contact_name',
-    ]);
-}
+/** Which stored kind of `date` a query reads: date-only rows (1), date-time rows (0), or both. */
+type DayKind = 0 | 1 | null;
 
-function conditionExpr(eb: TaskEB, c: TaskCondition) {
+function conditionExpr(eb: TaskEB, c: TaskCondition, kind: DayKind) {
   switch (c.kind) {
     case 'none':
       return sql<boolean>`1 = 0`;
@@ -68,9 +84,15 @@ function conditionExpr(eb: TaskEB, c: TaskCondition) {
     case 'instant':
       return eb(`tasks.${c.column}`, SQL_OP[c.op], c.instantMs);
     case 'date': {
-      const timed = eb.and([eb('tasks.date_is_day', '=', 0), eb('tasks.date_ms', SQL_OP[c.op], c.instantMs)]);
-      const dated = c.day ? eb.and([eb('tasks.date_is_day', '=', 1), eb('tasks.date_ms', SQL_OP[c.day.op], c.day.dayMs)]) : null;
-      const either = dated ? eb.or([timed, dated]) : timed;
+      // Date-time rows compare their instant; date-only rows their day (see dayConditionFor).
+      const timed = eb('tasks.date_ms', SQL_OP[c.op], c.instantMs);
+      const dated = c.day ? eb('tasks.date_ms', SQL_OP[c.day.op], c.day.dayMs) : sql<boolean>`1 = 0`;
+      const either =
+        kind === 0
+          ? timed
+          : kind === 1
+            ? dated
+            : eb.or([eb.and([eb('tasks.date_is_day', '=', 0), timed]), eb.and([eb('tasks.date_is_day', '=', 1), dated])]);
       return c.field === 'due_date' ? eb.and([eb('tasks.is_dateless', '=', 0), either]) : either;
     }
   }
@@ -78,51 +100,89 @@ function conditionExpr(eb: TaskEB, c: TaskCondition) {
 
 /**
  * The view's condition for a viewer in `zone` at `nowMs` (D15, D17): inbox is
- * incomplete and before the zone's tomorrow, future incomplete and from it on,
- * archive complete. Inbox and future add a redundant bound on `date_ms` so an index
- * on it serves the range.
+ * incomplete and before the zone's tomorrow (date-only rows: up to today), future
+ * incomplete and from it on, archive complete.
  */
-function viewExpr(eb: TaskEB, view: 'inbox' | 'future' | 'archive', zone: RequestZone, nowMs: number) {
+function viewExpr(eb: TaskEB, view: 'inbox' | 'future' | 'archive', zone: RequestZone, nowMs: number, kind: DayKind) {
   if (view === 'archive') return eb('tasks.is_complete', '=', 1);
   const today = todayDayMs(nowMs, zone);
   const tomorrow = tomorrowStartMs(nowMs, zone);
-  if (view === 'inbox') {
-    return eb.and([
-      eb('tasks.is_complete', '=', 0),
-      eb('tasks.date_ms', '<', Math.max(tomorrow, today + MS_PER_DAY)),
-      eb.or([
-        eb.and([eb('tasks.date_is_day', '=', 1), eb('tasks.date_ms', '<=', today)]),
-        eb.and([eb('tasks.date_is_day', '=', 0), eb('tasks.date_ms', '<', tomorrow)]),
-      ]),
-    ]);
-  }
-  return eb.and([
-    eb('tasks.is_complete', '=', 0),
-    eb('tasks.date_ms', '>', Math.min(tomorrow, today) - 1),
-    eb.or([
-      eb.and([eb('tasks.date_is_day', '=', 1), eb('tasks.date_ms', '>', today)]),
-      eb.and([eb('tasks.date_is_day', '=', 0), eb('tasks.date_ms', '>=', tomorrow)]),
-    ]),
-  ]);
+  const inbox = view === 'inbox';
+  const timed = eb('tasks.date_ms', inbox ? '<' : '>=', tomorrow);
+  const dated = eb('tasks.date_ms', inbox ? '<=' : '>', today);
+  const dateCond =
+    kind === 0 ? timed : kind === 1 ? dated : eb.or([eb.and([eb('tasks.date_is_day', '=', 0), timed]), eb.and([eb('tasks.date_is_day', '=', 1), dated])]);
+  return eb.and([eb('tasks.is_complete', '=', 0), dateCond]);
 }
 
-/** Adds the organization scope and every filter of `q` to a select on `tasks`. */
+/** Adds the organization scope and every filter of `q` to a select on `tasks`, for rows of date kind `kind`. */
 function applyQuery<O>(
   qb: SelectQueryBuilder<any, 'tasks', O>,
   organizationId: string,
   q: TaskQuery,
   zone: RequestZone,
   nowMs: number,
+  kind: DayKind = null,
 ): SelectQueryBuilder<any, 'tasks', O> {
   return qb.where((eb: TaskEB) => {
     const parts = [eb('tasks.organization_id', '=', organizationId)];
+    if (kind !== null) parts.push(eb('tasks.date_is_day', '=', kind));
     if (q.types !== 'all') {
-      parts.push(q.types.length === 1 ? eb('tasks.type', '=', q.types[0]) : q.types.length ? eb('tasks.type', 'in', q.types) : sql<boolean>`1 = 0` as any);
+      parts.push(q.types.length === 1 ? eb('tasks.type', '=', q.types[0]) : q.types.length ? eb('tasks.type', 'in', q.types) : (sql<boolean>`1 = 0` as any));
     }
-    if (q.view) parts.push(viewExpr(eb, q.view, zone, nowMs));
-    for (const c of q.conditions) parts.push(conditionExpr(eb, c) as any);
+    if (q.view) parts.push(viewExpr(eb, q.view, zone, nowMs, kind));
+    for (const c of q.conditions) parts.push(conditionExpr(eb, c, kind) as any);
     return eb.and(parts);
   });
+}
+
+/** A task picked for a page: its id and stored date, the row itself fetched after. */
+type Picked = { id: string; date_ms: number };
+
+/**
+ * The tasks from `skip` to `skip + limit` (one more, to know `has_more`) in `date`
+ * order (D14, D17). Date-only and date-time rows are read as two streams of ids, each
+ * in stored order straight from a covering index (date-only rows sort by day, which
+ * local midnight preserves), and merged here by the instant each stands for in
+ * `zone`: date-only first at equal instants, then stored value, then id. So no query
+ * sorts, or does zone arithmetic over, every matching row, and only the page's rows
+ * are read whole.
+ */
+async function pickByDate(
+  ex: Executor,
+  organizationId: string,
+  q: TaskQuery,
+  zone: RequestZone,
+  nowMs: number,
+  page: { limit: number; skip: number },
+): Promise<Picked[]> {
+  const desc = q.orderBy === '-date';
+  const dir = desc ? 'desc' : 'asc';
+  const want = page.skip + page.limit + 1;
+  const stream = async (kind: 0 | 1): Promise<Picked[]> =>
+    (await applyQuery(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, zone, nowMs, kind)
+      .orderBy('tasks.date_ms', dir)
+      .orderBy('tasks.id', dir)
+      .limit(want)
+      .execute()) as Picked[];
+  const days = await stream(1);
+  const times = await stream(0);
+  // Is date-only row `a` before date-time row `b` in ascending order?
+  const dayFirst = (a: Picked, b: Picked) => {
+    const ka = localMidnightMs(Number(a.date_ms), zone);
+    return ka === Number(b.date_ms) ? true : ka < Number(b.date_ms); // equal instants: date-only first (D17)
+  };
+  const out: Picked[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < want && (i < days.length || j < times.length)) {
+    let takeDay: boolean;
+    if (i >= days.length) takeDay = false;
+    else if (j >= times.length) takeDay = true;
+    else takeDay = dayFirst(days[i], times[j]) !== desc;
+    out.push(takeDay ? days[i++] : times[j++]);
+  }
+  return out.slice(page.skip);
 }
 
 /**
@@ -131,26 +191,37 @@ function applyQuery<O>(
  */
 export async function listTasks(
   ex: Executor,
-  dialect: DialectName,
   organizationId: string,
   q: TaskQuery,
   zone: RequestZone,
   nowMs: number,
   page: { limit: number; skip: number },
 ): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
-  let qb = applyQuery(selectWithNames(ex), organizationId, q, zone, nowMs);
-  const desc = q.orderBy.startsWith('-');
-  const dir = desc ? 'desc' : 'asc';
-  if (q.orderBy.endsWith('date_created')) {
-    qb = qb.orderBy('tasks.date_created', dir);
+  let ids: string[];
+  if (q.orderBy === 'date' || q.orderBy === '-date') {
+    ids = (await pickByDate(ex, organizationId, q, zone, nowMs, page)).map((p) => p.id);
   } else {
-    qb = qb.orderBy(effectiveDateSql(dialect, zone), dir).orderBy('tasks.date_is_day', desc ? 'asc' : 'desc');
+    const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
+    const rows = await applyQuery(ex.selectFrom('tasks').select('tasks.id'), organizationId, q, zone, nowMs)
+      .orderBy('tasks.date_created', dir)
+      .orderBy('tasks.id', dir)
+      .limit(page.limit + 1)
+      .offset(page.skip)
+      .execute();
+    ids = rows.map((r) => r.id);
   }
-  qb = qb.orderBy('tasks.id', dir).limit(page.limit + 1).offset(page.skip);
-  const rows = (await qb.execute()) as TaskWithNames[];
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
+  const hasMore = ids.length > page.limit;
+  if (hasMore) ids.pop();
+  if (!ids.length) return { rows: [], hasMore };
+  const fetched = new Map(
+    (await ex.selectFrom('tasks').selectAll().where('id', 'in', ids).where('organization_id', '=', organizationId).execute()).map((r) => [r.id, r] as const),
+  );
+  const rows: TaskRow[] = [];
+  for (const id of ids) {
+    const r = fetched.get(id);
+    if (r) rows.push(r);
+  }
+  return { rows: await withNames(ex, rows), hasMore };
 }
 
 /** Ids of the organization's tasks matching `q`, at most `cap` of them (bulk updates, D23). */
@@ -171,19 +242,14 @@ export async function matchingTaskIds(
 
 /** One task of the organization with its names, or undefined. */
 export async function findTask(ex: Executor, organizationId: string, id: string): Promise<TaskWithNames | undefined> {
-  return (await selectWithNames(ex)
-    .where('tasks.id', '=', id)
-    .where('tasks.organization_id', '=', organizationId)
-    .executeTakeFirst()) as TaskWithNames | undefined;
+  const row = await ex.selectFrom('tasks').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
+  return row ? (await withNames(ex, [row]))[0] : undefined;
 }
 
 /** Tasks of the organization with the given ids, with names, in no particular order. */
 export async function findTasks(ex: Executor, organizationId: string, ids: string[]): Promise<TaskWithNames[]> {
   if (!ids.length) return [];
-  return (await selectWithNames(ex)
-    .where('tasks.id', 'in', ids)
-    .where('tasks.organization_id', '=', organizationId)
-    .execute()) as TaskWithNames[];
+  return withNames(ex, await ex.selectFrom('tasks').selectAll().where('id', 'in', ids).where('organization_id', '=', organizationId).execute());
 }
 
 /** The organization that owns task `id`, if any task has that id. */
@@ -225,11 +291,14 @@ export async function taskIdsOfLead(ex: Executor, leadId: string): Promise<strin
 /** Open tasks of some leads, with names, for embedding in lead objects (reference §13.4). */
 export async function openTasksOfLeads(ex: Executor, organizationId: string, leadIds: string[]): Promise<TaskWithNames[]> {
   if (!leadIds.length) return [];
-  return (await selectWithNames(ex)
-    .where('tasks.organization_id', '=', organizationId)
-    .where('tasks.lead_id', 'in', leadIds)
-    .where('tasks.is_complete', '=', 0)
-    .orderBy('tasks.date_ms')
-    .orderBy('tasks.id')
-    .execute()) as TaskWithNames[];
+  const rows = await ex
+    .selectFrom('tasks')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('lead_id', 'in', leadIds)
+    .where('is_complete', '=', 0)
+    .orderBy('date_ms')
+    .orderBy('id')
+    .execute();
+  return withNames(ex, rows);
 }

@@ -10,7 +10,7 @@ import { dateOnlyFromMs, formatCloseDate, isoformat, type CloseDate } from '../c
 import type { RequestZone } from '../close/zone.js';
 import type { TaskWithNames } from '../db/tasks.repo.js';
 import type { TaskRow } from '../db/schema.js';
-import { taskView } from './time.js';
+import { viewBounds, viewWithin, type ViewBounds } from './time.js';
 import { COMMON_FIELDS, OPTIONAL_FIELDS, TYPE_FIELDS, isTaskType, type TaskType } from './types.js';
 
 /** Close's JSON for one task. */
@@ -45,6 +45,18 @@ export function rowDate(row: Pick<TaskRow, 'date_ms' | 'date_is_day'>): CloseDat
  * @param row a task with the names of the objects it points to
  */
 export function serializeTask(row: TaskWithNames, zone: RequestZone, nowMs: number): TaskJson {
+  return toJson(row, viewBounds(nowMs, zone));
+}
+
+/** Close's JSON for many tasks seen by one viewer (the view bounds are computed once). */
+export function serializeTasks(rows: TaskWithNames[], zone: RequestZone, nowMs: number): TaskJson[] {
+  const bounds = viewBounds(nowMs, zone);
+  const out = new Array<TaskJson>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = toJson(rows[i], bounds);
+  return out;
+}
+
+function toJson(row: TaskWithNames, bounds: ViewBounds): TaskJson {
   const date = rowDate(row);
   const dateText = formatCloseDate(date);
   const isComplete = !!row.is_complete;
@@ -83,7 +95,7 @@ export function serializeTask(row: TaskWithNames, zone: RequestZone, nowMs: numb
     text: row.text,
     updated_by: row.updated_by,
     updated_by_name: nameOf('updated_by_name', row.updated_by, row.updated_by_name),
-    view: taskView(isComplete, date, nowMs, zone),
+    view: viewWithin(isComplete, date, bounds),
   };
 
   const known = keysOf(row.type);

@@ -24,7 +24,7 @@ import {
 } from '../db/tasks.repo.js';
 import { findMember } from '../crm/accounts.js';
 import { parseTaskQuery } from './filters.js';
-import { serializeTask, type TaskJson } from './serialize.js';
+import { serializeTask, serializeTasks, type TaskJson } from './serialize.js';
 import { todayDayMs } from './time.js';
 import { CREATABLE_TYPES, PRIORITIES, RESOLUTIONS, TASK_MODEL, isTaskType, type TaskType } from './types.js';
 import { createTaskCompleted, deleteActivity } from '../crm/activities.js';
@@ -188,10 +188,8 @@ function notFound(): CloseError {
 export async function listTaskPage(ctx: RequestContext, params: Params, page: Page): Promise<{ data: TaskJson[]; has_more: boolean }> {
   const q = parseTaskQuery(params, ctx.zone);
   const now = ctx.now();
-  const { rows, hasMore } = await listTasks(ctx.db.kysely, ctx.db.dialect, ctx.organizationId, q, ctx.zone, now, page);
-  const data = new Array<TaskJson>(rows.length);
-  for (let i = 0; i < rows.length; i++) data[i] = serializeTask(rows[i], ctx.zone, now);
-  return { data, has_more: hasMore };
+  const { rows, hasMore } = await listTasks(ctx.db.kysely, ctx.organizationId, q, ctx.zone, now, page);
+  return { data: serializeTasks(rows, ctx.zone, now), has_more: hasMore };
 }
 
 /** `GET /task/{id}/`. @throws CloseError 404 when the organization has no such task (D26). */

@@ -64,11 +64,29 @@ export function tomorrowStartMs(nowMs: number, zone: RequestZone): number {
   return localMidnightMs(todayDayMs(nowMs, zone) + MS_PER_DAY, zone);
 }
 
+/** Where "today" ends for a viewer: computed once, then used for many tasks. */
+export interface ViewBounds {
+  /** The viewer's local date, as UTC-midnight ms: date-only tasks up to it are in the inbox. */
+  todayDayMs: number;
+  /** The instant the viewer's tomorrow begins: date-time tasks before it are in the inbox. */
+  tomorrowStartMs: number;
+}
+
+/** The view bounds of a viewer in `zone` at `nowMs`. */
+export function viewBounds(nowMs: number, zone: RequestZone): ViewBounds {
+  return { todayDayMs: todayDayMs(nowMs, zone), tomorrowStartMs: tomorrowStartMs(nowMs, zone) };
+}
+
+/** The view of a task given the viewer's bounds (D15, D17). */
+export function viewWithin(isComplete: boolean, value: CloseDate, bounds: ViewBounds): TaskView {
+  if (isComplete) return 'archive';
+  if (value.kind === 'date') return value.ms <= bounds.todayDayMs ? 'inbox' : 'future';
+  return value.ms < bounds.tomorrowStartMs ? 'inbox' : 'future';
+}
+
 /** The view a task belongs to for a viewer in `zone` at `nowMs` (D15, D17). */
 export function taskView(isComplete: boolean, value: CloseDate, nowMs: number, zone: RequestZone): TaskView {
-  if (isComplete) return 'archive';
-  if (value.kind === 'date') return value.ms <= todayDayMs(nowMs, zone) ? 'inbox' : 'future';
-  return value.ms < tomorrowStartMs(nowMs, zone) ? 'inbox' : 'future';
+  return viewWithin(isComplete, value, viewBounds(nowMs, zone));
 }
 
 /**

@@ -3,12 +3,13 @@
  * tasks and activities. Written with Kysely's schema builder so the same migration
  * runs on SQLite and PostgreSQL; `bigint` holds millisecond instants.
  *
- * Indexes and the queries they serve:
- * - `tasks_inbox`: one user's inbox/future/archive (`organization_id`, `assigned_to`,
- *   `is_complete`, `type`, then `date_ms` for the date bound), the hot path.
- * - `tasks_org_created`: incremental syncs ordered by `date_created` (Airbyte's
- *   `_order_by=date_created` + `date_created__gte`, reference §9.1).
- * - `tasks_org_date`: organization-wide lists by type and date.
+ * Task indexes and the queries they serve (lists read rows in `date_ms, id` order per
+ * date kind, see `tasks.repo.ts`):
+ * - `tasks_open_date`: the organization's inbox/future/archive, the hot path;
+ * - `tasks_assignee_open_date`: one user's inbox/future/archive (`assigned_to=`);
+ * - `tasks_date`: lists without a completeness rule;
+ * - `tasks_created`: incremental syncs ordered by `date_created` (Airbyte's
+ *   `_order_by=date_created` + `date_created__gte`, reference §9.1);
  * - `tasks_lead`: a lead's tasks, and the cascade when a lead is deleted.
  */
 import type { Kysely } from 'kysely';
@@ -109,13 +110,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('date_created', 'bigint', (c) => c.notNull())
     .addColumn('date_updated', 'bigint', (c) => c.notNull())
     .execute();
+  // Date order reads date-only and date-time rows as two index-ordered streams of ids
+  // (tasks.repo.ts): every date index has `date_is_day` before `date_ms, id`, and ends
+  // with `type` so the default `_type=lead` filter is answered from the index alone.
   await db.schema
-    .createIndex('tasks_inbox')
+    .createIndex('tasks_assignee_open_date')
     .on('tasks')
-    .columns(['organization_id', 'assigned_to', 'is_complete', 'type', 'date_ms'])
+    .columns(['organization_id', 'assigned_to', 'is_complete', 'date_is_day', 'date_ms', 'id', 'type'])
     .execute();
-  await db.schema.createIndex('tasks_org_created').on('tasks').columns(['organization_id', 'type', 'date_created', 'id']).execute();
-  await db.schema.createIndex('tasks_org_date').on('tasks').columns(['organization_id', 'type', 'date_ms']).execute();
+  await db.schema.createIndex('tasks_open_date').on('tasks').columns(['organization_id', 'is_complete', 'date_is_day', 'date_ms', 'id', 'type']).execute();
+  await db.schema.createIndex('tasks_date').on('tasks').columns(['organization_id', 'date_is_day', 'date_ms', 'id', 'type']).execute();
+  await db.schema.createIndex('tasks_created').on('tasks').columns(['organization_id', 'date_created', 'id', 'type']).execute();
   await db.schema.createIndex('tasks_lead').on('tasks').columns(['lead_id']).execute();
 
   await db.schema
