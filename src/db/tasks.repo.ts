@@ -213,9 +213,7 @@ export async function listTasks(
   const hasMore = ids.length > page.limit;
   if (hasMore) ids.pop();
   if (!ids.length) return { rows: [], hasMore };
-  const fetched = new Map(
-    (await ex.selectFrom('tasks').selectAll().where('id', 'in', ids).where('organization_id', '=', organizationId).execute()).map((r) => [r.id, r] as const),
-  );
+  const fetched = new Map((await rowsByIds(ex, organizationId, ids)).map((r) => [r.id, r] as const));
   const rows: TaskRow[] = [];
   for (const id of ids) {
     const r = fetched.get(id);
@@ -240,6 +238,18 @@ export async function matchingTaskIds(
   return rows.map((r) => r.id);
 }
 
+/**
+ * Rows of the organization's tasks with the given ids, in no particular order. The
+ * organization is checked here rather than in SQL, so the planner always looks the
+ * ids up by primary key (without table statistics, SQLite may prefer scanning the
+ * organization's index instead).
+ */
+async function rowsByIds(ex: Executor, organizationId: string, ids: string[]): Promise<TaskRow[]> {
+  if (!ids.length) return [];
+  const rows = await ex.selectFrom('tasks').selectAll().where('id', 'in', ids).execute();
+  return rows.filter((r) => r.organization_id === organizationId);
+}
+
 /** One task of the organization with its names, or undefined. */
 export async function findTask(ex: Executor, organizationId: string, id: string): Promise<TaskWithNames | undefined> {
   const row = await ex.selectFrom('tasks').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
@@ -248,8 +258,7 @@ export async function findTask(ex: Executor, organizationId: string, id: string)
 
 /** Tasks of the organization with the given ids, with names, in no particular order. */
 export async function findTasks(ex: Executor, organizationId: string, ids: string[]): Promise<TaskWithNames[]> {
-  if (!ids.length) return [];
-  return withNames(ex, await ex.selectFrom('tasks').selectAll().where('id', 'in', ids).where('organization_id', '=', organizationId).execute());
+  return withNames(ex, await rowsByIds(ex, organizationId, ids));
 }
 
 /** The organization that owns task `id`, if any task has that id. */
