@@ -56,14 +56,15 @@ async function withNames(ex: Executor, rows: TaskRow[]): Promise<TaskWithNames[]
   const contacts = contactIds.size
     ? new Map((await ex.selectFrom('contacts').select(['id', 'name']).where('id', 'in', [...contactIds]).execute()).map((c) => [c.id, c.name]))
     : new Map<string, string>();
-  return rows.map((r) => ({
-    ...r,
-    assigned_to_name: users.get(r.assigned_to) ?? null,
-    created_by_name: r.created_by ? (users.get(r.created_by) ?? null) : null,
-    updated_by_name: r.updated_by ? (users.get(r.updated_by) ?? null) : null,
-    lead_name: r.lead_id ? (leads.get(r.lead_id) ?? null) : null,
-    contact_name: r.contact_id ? (contacts.get(r.contact_id) ?? null) : null,
-  }));
+  // The rows are fresh objects from this query: add the names in place rather than copy.
+  for (const r of rows as TaskWithNames[]) {
+    r.assigned_to_name = users.get(r.assigned_to) ?? null;
+    r.created_by_name = r.created_by ? (users.get(r.created_by) ?? null) : null;
+    r.updated_by_name = r.updated_by ? (users.get(r.updated_by) ?? null) : null;
+    r.lead_name = r.lead_id ? (leads.get(r.lead_id) ?? null) : null;
+    r.contact_name = r.contact_id ? (contacts.get(r.contact_id) ?? null) : null;
+  }
+  return rows as TaskWithNames[];
 }
 
 /** Which stored kind of `date` a query reads: date-only rows (1), date-time rows (0), or both. */

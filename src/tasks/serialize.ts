@@ -56,56 +56,82 @@ export function serializeTasks(rows: TaskWithNames[], zone: RequestZone, nowMs: 
   return out;
 }
 
+/** What a field's value is computed from: the row and what is derived from it once per row. */
+interface RowView {
+  row: TaskWithNames;
+  dateText: string;
+  date: CloseDate;
+  extra: Record<string, unknown> | null;
+  names: Record<string, string | null> | undefined;
+  bounds: ViewBounds;
+}
+
+const nameField =
+  (field: 'assigned_to_name' | 'created_by_name' | 'updated_by_name' | 'lead_name' | 'contact_name', idField: 'assigned_to' | 'created_by' | 'updated_by' | 'lead_id' | 'contact_id') =>
+  (v: RowView): unknown => {
+    if (v.names && field in v.names) return v.names[field];
+    return v.row[idField] === null ? null : v.row[field];
+  };
+
+/** How each common or column-backed field is computed; other fields come from `extra`. */
+const FIELD: Record<string, (v: RowView) => unknown> = {
+  _type: (v) => v.row.type,
+  assigned_to: (v) => v.row.assigned_to,
+  assigned_to_name: nameField('assigned_to_name', 'assigned_to'),
+  contact_id: (v) => v.row.contact_id,
+  contact_name: nameField('contact_name', 'contact_id'),
+  created_by: (v) => v.row.created_by,
+  created_by_name: nameField('created_by_name', 'created_by'),
+  date: (v) => v.dateText,
+  date_created: (v) => isoformat(Number(v.row.date_created)),
+  date_updated: (v) => isoformat(Number(v.row.date_updated)),
+  due_date: (v) => (v.row.is_dateless ? null : v.dateText),
+  id: (v) => v.row.id,
+  is_complete: (v) => !!v.row.is_complete,
+  is_dateless: (v) => !!v.row.is_dateless,
+  lead_id: (v) => v.row.lead_id,
+  lead_name: nameField('lead_name', 'lead_id'),
+  object_id: (v) => v.row.object_id,
+  object_type: (v) => v.row.object_type,
+  organization_id: (v) => v.row.organization_id,
+  priority: (v) => v.row.priority,
+  resolution: (v) => v.row.resolution,
+  text: (v) => v.row.text,
+  updated_by: (v) => v.row.updated_by,
+  updated_by_name: nameField('updated_by_name', 'updated_by'),
+  view: (v) => viewWithin(!!v.row.is_complete, v.date, v.bounds),
+};
+
+const fromExtra = (key: string) => (v: RowView) => (v.extra && key in v.extra ? v.extra[key] : null);
+
+const plans = new Map<string, [string, (v: RowView) => unknown][]>();
+
+/** The sorted keys of a type, each with how to compute it. */
+function planOf(type: string): [string, (v: RowView) => unknown][] {
+  let plan = plans.get(type);
+  if (!plan) {
+    plan = keysOf(type).map((k) => [k, FIELD[k] ?? fromExtra(k)]);
+    plans.set(type, plan);
+  }
+  return plan;
+}
+
 function toJson(row: TaskWithNames, bounds: ViewBounds): TaskJson {
   const date = rowDate(row);
-  const dateText = formatCloseDate(date);
-  const isComplete = !!row.is_complete;
-  const extra: Record<string, unknown> = row.extra ? JSON.parse(row.extra) : {};
+  const extra: Record<string, unknown> | null = row.extra ? JSON.parse(row.extra) : null;
   const overrides: WireOverrides | null = row.wire_overrides ? JSON.parse(row.wire_overrides) : null;
-  const names = overrides?.names;
   const omit = overrides?.omit;
-
-  const nameOf = (field: string, id: string | null, current: string | null): string | null => {
-    if (names && field in names) return names[field];
-    return id === null ? null : current;
-  };
-
-  const values: Record<string, unknown> = {
-    _type: row.type,
-    assigned_to: row.assigned_to,
-    assigned_to_name: nameOf('assigned_to_name', row.assigned_to, row.assigned_to_name),
-    contact_id: row.contact_id,
-    contact_name: nameOf('contact_name', row.contact_id, row.contact_name),
-    created_by: row.created_by,
-    created_by_name: nameOf('created_by_name', row.created_by, row.created_by_name),
-    date: dateText,
-    date_created: isoformat(Number(row.date_created)),
-    date_updated: isoformat(Number(row.date_updated)),
-    due_date: row.is_dateless ? null : dateText,
-    id: row.id,
-    is_complete: isComplete,
-    is_dateless: !!row.is_dateless,
-    lead_id: row.lead_id,
-    lead_name: nameOf('lead_name', row.lead_id, row.lead_name),
-    object_id: row.object_id,
-    object_type: row.object_type,
-    organization_id: row.organization_id,
-    priority: row.priority,
-    resolution: row.resolution,
-    text: row.text,
-    updated_by: row.updated_by,
-    updated_by_name: nameOf('updated_by_name', row.updated_by, row.updated_by_name),
-    view: viewWithin(isComplete, date, bounds),
-  };
-
-  const known = keysOf(row.type);
+  const v: RowView = { row, date, dateText: formatCloseDate(date), extra, names: overrides?.names, bounds };
   const out: TaskJson = {};
-  for (const key of known) {
+  for (const [key, compute] of planOf(row.type)) {
     if (omit && omit.includes(key)) continue;
-    if ((key === 'priority' || key === 'resolution') && values[key] == null) continue;
-    out[key] = key in values ? values[key] : key in extra ? extra[key] : null;
+    const value = compute(v);
+    if (value == null && (key === 'priority' || key === 'resolution')) continue;
+    out[key] = value;
   }
+  if (!extra) return out;
   // Fields an imported dump carried that this type does not define are served as they came.
+  const known = keysOf(row.type);
   let additional: string[] | null = null;
   for (const key in extra) if (!known.includes(key)) (additional ??= []).push(key);
   if (!additional) return out;
