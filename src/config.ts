@@ -9,8 +9,11 @@
  * | HOST            | address `serve` binds                      | 127.0.0.1             |
  * | LOG_LEVEL       | pino level: fatal..trace, or silent        | info                  |
  * | STRICT_PARAMS   | `1`/`true`: unknown query parameters 400 (D5) | false              |
+ * | RATE_LIMIT_PER_KEY | requests per key and endpoint group per window, 0 = off (D31) | 600 |
+ * | RATE_LIMIT_WINDOW  | the window, in seconds (D31)                 | 8                  |
  */
 import { DEFAULT_DB_PATH } from './db/connect.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
 
 export interface Config {
   databaseUrl: string;
@@ -18,6 +21,8 @@ export interface Config {
   host: string;
   logLevel: string;
   strictParams: boolean;
+  /** D31 limits, or false when RATE_LIMIT_PER_KEY is 0. */
+  rateLimit: RateLimitOptions | false;
 }
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -33,7 +38,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LEVELS.has(logLevel)) throw new Error(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')} (got "${logLevel}")`);
   const strict = (env.STRICT_PARAMS ?? '').toLowerCase();
   if (!['', '0', '1', 'true', 'false'].includes(strict)) throw new Error(`STRICT_PARAMS must be true or false (got "${env.STRICT_PARAMS}")`);
+  const perKey = env.RATE_LIMIT_PER_KEY ? Number(env.RATE_LIMIT_PER_KEY) : DEFAULT_RATE_LIMIT.perKey;
+  if (!Number.isInteger(perKey) || perKey < 0) throw new Error(`RATE_LIMIT_PER_KEY must be a whole number, 0 for no limit (got "${env.RATE_LIMIT_PER_KEY}")`);
+  const windowSeconds = env.RATE_LIMIT_WINDOW ? Number(env.RATE_LIMIT_WINDOW) : DEFAULT_RATE_LIMIT.windowSeconds;
+  if (!(windowSeconds > 0)) throw new Error(`RATE_LIMIT_WINDOW must be a positive number of seconds (got "${env.RATE_LIMIT_WINDOW}")`);
   return {
+    rateLimit: perKey === 0 ? false : { perKey, windowSeconds },
     databaseUrl: env.DATABASE_URL || DEFAULT_DB_PATH,
     port,
     host: env.HOST || '127.0.0.1',

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/db/connect.js';
 import { buildApp } from '../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../src/crm/accounts.js';
+import type { RateLimitOptions } from '../src/server/ratelimit.js';
 
 export interface TestUser {
   id: string;
@@ -48,7 +49,9 @@ export function basic(key: string): string {
 }
 
 /** Builds a harness. The clock is pinned at `now` (default 2026-03-10T12:00:00Z). */
-export async function harness(opts: { now?: number; timezone?: string | null; strictParams?: boolean } = {}): Promise<Harness> {
+export async function harness(
+  opts: { now?: number; timezone?: string | null; strictParams?: boolean; rateLimit?: RateLimitOptions | false } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-test-'));
   const db = await openDb(join(dir, 'test.db'));
   let now = opts.now ?? Date.parse('2026-03-10T12:00:00Z');
@@ -61,7 +64,9 @@ export async function harness(opts: { now?: number; timezone?: string | null; st
   const user = { id: u.id, key: (await createApiKey(db.kysely, org.id, u.id, t0)).key };
   const colleague = { id: c.id, key: (await createApiKey(db.kysely, org.id, c.id, t0)).key };
   const outsider = { id: o.id, key: (await createApiKey(db.kysely, other.id, o.id, t0)).key, orgId: other.id };
-  const app = await buildApp({ db, clock: () => now, strictParams: opts.strictParams });
+  // Rate limits read the pinned clock too; suites that make thousands of requests in one
+  // pinned instant turn them off unless they test them.
+  const app = await buildApp({ db, clock: () => now, strictParams: opts.strictParams, rateLimit: opts.rateLimit ?? false });
   return {
     app,
     db,

@@ -43,7 +43,7 @@ const dbOption = () => new Option('--db <path>', 'database file (env DATABASE_UR
 
 /** Starts the HTTP server on `db` and resolves once it listens. */
 async function serve(db: Db, host: string, port: number, strictParams: boolean): Promise<void> {
-  const app = await buildApp({ db, strictParams, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  const app = await buildApp({ db, strictParams, rateLimit: config.rateLimit, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const close = async () => {
     await app.close();
     await db.close();

@@ -13,7 +13,9 @@
 export type CloseErrorBody =
   | { error: string }
   | { errors: string[]; 'field-errors': Record<string, unknown> }
-  | { errors: string[] };
+  | { errors: string[] }
+  /** 429 (D31; see server/ratelimit.ts for why `error` is an object). */
+  | { error: { message: string } & Record<string, unknown>; [key: string]: unknown };
 
 /** Werkzeug's 401 description, as Close sends it (two spaces after "requested.", reference §2.3). */
 export const UNAUTHORIZED_TEXT =
@@ -32,7 +34,7 @@ export class CloseError extends Error {
   readonly body: CloseErrorBody;
 
   constructor(status: number, body: CloseErrorBody) {
-    super('error' in body ? body.error : JSON.stringify(body));
+    super('error' in body && typeof body.error === 'string' ? body.error : JSON.stringify(body));
     this.status = status;
     this.body = body;
   }

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../context.js';
 import { BODY_LIMIT_BYTES, registerBodyParsers, registerErrorHandling } from './http.js';
 import { Authenticator } from './auth.js';
 import { registerCloseRoutes, type CloseRoute } from './routing.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { taskRoutes } from './routes/task.js';
 import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   clock?: Clock;
   /** D5: refuse unknown query parameters instead of ignoring them. */
   strictParams?: boolean;
+  /** D31: rate limits per API key and endpoint group (the organization gets 3x); false turns them off. */
+  rateLimit?: RateLimitOptions | false;
   /** Fastify logger option: false for none, true or pino options for JSON logs. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -49,6 +52,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock,
     auth: new Authenticator(opts.db),
     strictParams: opts.strictParams ?? false,
+    rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
   });
   app.get('/health', async () => ({ status: 'ok' }));
   return app;

@@ -15,6 +15,7 @@ import { CloseError, METHOD_NOT_ALLOWED_TEXT } from '../close/errors.js';
 import { paramsFromJson, paramsFromQueryString, parseFields, unknownParams, type Params } from '../close/params.js';
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
+import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -49,6 +50,8 @@ export interface RoutingOptions {
   auth: Authenticator;
   /** D5: refuse unknown query parameters with a 400 instead of ignoring them. */
   strictParams: boolean;
+  /** D31: the rate limiter, or null when limits are off. */
+  rateLimiter: RateLimiter | null;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -69,6 +72,14 @@ function readParams(request: FastifyRequest): Params {
 
 async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const principal = await opts.auth.authenticate(request.headers.authorization);
+  if (opts.rateLimiter) {
+    try {
+      reply.headers(rateLimitHeaders(opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
+    } catch (e) {
+      if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
+      throw e;
+    }
+  }
   const zone = resolveRequestZone(request.headers['x-tz-offset'], principal.timezone);
   const params = readParams(request);
   const ignored = unknownParams(params, route.knownParams);

@@ -1,0 +1,127 @@
+/**
+ * Rate limits (decision D31; reference §7): a token bucket per (API key, endpoint
+ * group) and one per organization at three times the key's rate. Every authenticated
+ * response carries
+ *   `RateLimit: limit=N, remaining=N, reset=S` and
+ *   `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset`
+ * describing whichever bucket is closer to empty; a request that finds a bucket empty
+ * answers 429 with `Retry-After: S` and a JSON body with the numbers as numbers.
+ *
+ * The 429 body deviates from D31's flat `{"error": "...", ...}` in one point: `error`
+ * is an object `{"message", "rate_reset", "rate_window", "rate_endpoint_group"}` and
+ * the same numbers also stand at the top level. Close's official Python client reads
+ * `body["error"]["rate_reset"]` to know how long to sleep; with a string there it
+ * raises TypeError and gives up (closeio_api `_get_rate_limit_sleep_time`).
+ *
+ * Buckets live in this process: with several nodes each node limits on its own (the
+ * shared store of D31 is future work with the multi-node backend).
+ */
+import { createHash } from 'node:crypto';
+import { CloseError } from '../close/errors.js';
+import type { Clock } from '../context.js';
+
+export interface RateLimitOptions {
+  /** Requests one API key may make to one endpoint group per window. */
+  perKey: number;
+  /** The window in seconds: a drained bucket is full again after it. */
+  windowSeconds: number;
+}
+
+/** Close's observed limits were a few hundred requests per 8-second window per group. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perKey: 600, windowSeconds: 8 };
+
+/** The org bucket is this many times the key bucket (D31; reference §7: 20 rps per key, 60 per org). */
+export const ORG_MULTIPLIER = 3;
+
+/** Buckets not touched for this long are forgotten (they would be full again anyway). */
+const IDLE_FORGET_MS = 10 * 60_000;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** The state of the bucket a response reports on. */
+export interface RateState {
+  limit: number;
+  remaining: number;
+  /** Whole seconds until the bucket is full again, at least 1. */
+  reset: number;
+}
+
+/** Close's endpoint group name for a request: reads and writes of one resource differ. */
+export function endpointGroup(method: string, url: string): string {
+  const path = url.split('?')[0].replace(/\/+/g, '/');
+  const resource = /^\/api\/v1\/([^/]+)/.exec(path)?.[1] ?? 'other';
+  const kind = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+  return createHash('md5').update(`${kind}:${resource}`).digest('hex');
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private lastSweep = 0;
+
+  constructor(
+    private readonly opts: RateLimitOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  private take(key: string, capacity: number, now: number): { ok: boolean; state: RateState; retryAfter: number } {
+    const ratePerMs = capacity / (this.opts.windowSeconds * 1000);
+    const b = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    b.tokens = Math.min(capacity, b.tokens + Math.max(0, now - b.at) * ratePerMs);
+    b.at = now;
+    const ok = b.tokens >= 1;
+    if (ok) b.tokens -= 1;
+    this.buckets.set(key, b);
+    const reset = Math.max(1, Math.ceil((capacity - b.tokens) / ratePerMs / 1000));
+    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000));
+    return { ok, state: { limit: capacity, remaining: Math.max(0, Math.floor(b.tokens)), reset }, retryAfter };
+  }
+
+  /**
+   * Counts one request of `apiKeyId` in `organizationId` to `group`.
+   * @returns the state to report in headers.
+   * @throws CloseError 429 (with `retryAfter` and the state to put in headers) when a bucket is empty.
+   */
+  hit(apiKeyId: string, organizationId: string, group: string): RateState {
+    const now = this.clock();
+    if (now - this.lastSweep > IDLE_FORGET_MS) this.sweep(now);
+    const key = this.take(`k:${apiKeyId}:${group}`, this.opts.perKey, now);
+    const org = this.take(`o:${organizationId}:${group}`, this.opts.perKey * ORG_MULTIPLIER, now);
+    const tighter = key.state.remaining / key.state.limit <= org.state.remaining / org.state.limit ? key : org;
+    if (!key.ok || !org.ok) {
+      const blocked = !key.ok ? key : org;
+      throw new RateLimitError(blocked.state, blocked.retryAfter, this.opts.windowSeconds, group);
+    }
+    return tighter.state;
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [k, b] of this.buckets) if (now - b.at > IDLE_FORGET_MS) this.buckets.delete(k);
+  }
+}
+
+/** A 429: the bucket's state for the headers and Close's body. */
+export class RateLimitError extends CloseError {
+  constructor(
+    readonly state: RateState,
+    readonly retryAfter: number,
+    readonly windowSeconds: number,
+    readonly group: string,
+  ) {
+    const numbers = { rate_reset: retryAfter, rate_window: windowSeconds, rate_endpoint_group: group };
+    super(429, { error: { message: 'API call count exceeded for this period', ...numbers }, ...numbers });
+  }
+}
+
+/** The headers describing `state` (D31). */
+export function rateLimitHeaders(state: RateState): Record<string, string> {
+  return {
+    RateLimit: `limit=${state.limit}, remaining=${state.remaining}, reset=${state.reset}`,
+    'X-Rate-Limit-Limit': String(state.limit),
+    'X-Rate-Limit-Remaining': String(state.remaining),
+    'X-Rate-Limit-Reset': String(state.reset),
+  };
+}
