@@ -85,6 +85,18 @@ test('authentication: key as Basic username or Bearer token; anything else is 40
   assert.ok(stored.every((k) => k.key_hash.length === 64 && !k.key_hash.includes(h.user.key)));
 });
 
+test('GET /openapi.json documents every route with its parameters and body schema', async () => {
+  const r = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+  assert.equal(r.statusCode, 200);
+  const doc = JSON.parse(r.body);
+  assert.equal(doc.openapi, '3.1.0');
+  assert.deepEqual(Object.keys(doc.paths['/api/v1/task/']).sort(), ['get', 'post', 'put']);
+  assert.deepEqual(Object.keys(doc.paths['/api/v1/task/{id}/']).sort(), ['delete', 'get', 'put']);
+  const listParams = doc.paths['/api/v1/task/'].get.parameters.map((p: { name: string }) => p.name);
+  for (const p of ['_limit', '_skip', '_fields', 'view', 'date__lt', 'due_date__gte', 'date_updated__gt', '_order_by', 'format']) assert.ok(listParams.includes(p), p);
+  assert.ok(doc.paths['/api/v1/task/'].post.requestBody.content['application/json'].schema.properties.lead_id);
+});
+
 test('unknown URLs answer 404 with an error body', async () => {
   const r = await h.req('GET', '/api/v1/nothing-here/');
   assert.equal(r.status, 404);

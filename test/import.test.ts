@@ -59,6 +59,14 @@ test('the seed dump imports and GET /task/?_type=all serves all eight tasks exac
     const one = await h.app.inject({ method: 'GET', url: `/api/v1/task/${expected.id}/`, headers: { authorization: basic(key) } });
     assert.deepEqual(JSON.parse(one.body), expected);
   }
+  // lead_id= (empty) means IS NULL (D12): the two calls from unknown numbers.
+  const noLead = JSON.parse((await h.app.inject({ method: 'GET', url: '/api/v1/task/?_type=all&lead_id=', headers: { authorization: basic(key) } })).body);
+  assert.deepEqual(noLead.data.map((t: { _type: string }) => t._type).sort(), ['answered_detached_call', 'voicemail']);
+  // A date stays a date whatever the zone (D18).
+  for (const offset of ['14', '-12', '5.5']) {
+    const sms = JSON.parse((await h.app.inject({ method: 'GET', url: '/api/v1/task/?_type=incoming_sms', headers: { authorization: basic(key), 'x-tz-offset': offset } })).body);
+    assert.equal(sms.data[0].date, '2016-09-21');
+  }
   // Without _type only the lead task is listed (D10).
   const leadsOnly = JSON.parse((await h.app.inject({ method: 'GET', url: '/api/v1/task/', headers: { authorization: basic(key) } })).body);
   assert.deepEqual(leadsOnly.data.map((t: { _type: string }) => t._type), ['lead']);

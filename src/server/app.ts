@@ -13,6 +13,10 @@ import { taskRoutes } from './routes/task.js';
 import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
 import { userRoutes } from './routes/user.js';
+import { buildOpenApi } from './openapi.js';
+import packageJson from '../../package.json' with { type: 'json' };
+
+const PACKAGE_VERSION: string = packageJson.version;
 
 export interface AppOptions {
   db: Db;
@@ -55,5 +59,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
   });
   app.get('/health', async () => ({ status: 'ok' }));
+  const openapi = buildOpenApi(closeRoutes, PACKAGE_VERSION);
+  app.get('/openapi.json', async () => openapi);
   return app;
 }
