@@ -106,6 +106,21 @@ test('a bad record stops the import with its index and reason, and nothing of th
   assert.deepEqual(await counts(), before);
 });
 
+test('a whole task object read back and PUT with a change works; other types keep their text (D2, D21)', async () => {
+  const auth = { authorization: basic(key), 'content-type': 'application/json' };
+  const sms = fixture.data.find((t) => t._type === 'incoming_sms')!;
+  const put = await h.app.inject({ method: 'PUT', url: `/api/v1/task/${sms.id}/`, headers: auth, payload: JSON.stringify({ ...sms, is_complete: true }) });
+  assert.equal(put.statusCode, 200, put.body);
+  const done = JSON.parse(put.body);
+  assert.equal(done.view, 'archive');
+  assert.equal(done.text, sms.text);
+  assert.equal(done.object_type, 'sms', 'generated tasks keep pointing at their activity');
+  const edit = await h.app.inject({ method: 'PUT', url: `/api/v1/task/${sms.id}/`, headers: auth, payload: JSON.stringify({ text: 'rewritten' }) });
+  assert.equal(edit.statusCode, 400);
+  const back = await h.app.inject({ method: 'PUT', url: `/api/v1/task/${sms.id}/`, headers: auth, payload: JSON.stringify({ is_complete: false }) });
+  assert.equal(JSON.parse(back.body).view, 'inbox');
+});
+
 test('a dump imported into another organization keeps everything but the organization', async () => {
   const org = await createOrganization(h.db.kysely, { name: 'Copy' }, Date.now());
   const u = await createUser(h.db.kysely, org.id, { email: 'copy@copy.test', first_name: 'Co', last_name: 'Py' }, Date.now());

@@ -65,7 +65,7 @@ test('POST /task/ refuses bad input with Close field errors and creates nothing 
     [{ text: 'no lead' }, { lead: 'This field is required.' }],
     [{ lead_id: 'lead_missing', text: 'x' }, { lead: 'Object does not exist.' }],
     [{ lead_id: leadId, _type: 'missed_call' }, { _type: 'Only tasks of type lead and outgoing_call can be created (got "missed_call").' }],
-    [{ lead_id: leadId, _type: 'outgoing_call', text: 'x' }, { text: 'The text of a outgoing_call task cannot be changed; only lead tasks have editable text.' }],
+    [{ lead_id: leadId, _type: 'outgoing_call', text: 'x' }, { text: 'Only lead tasks have text; this task is of type outgoing_call.' }],
     [{ lead_id: leadId, assigned_to: h.outsider.id }, { assigned_to: 'Object does not exist.' }],
     [{ lead_id: leadId, date: 'next tuesday' }, { date: 'Not a valid date or datetime. Use YYYY-MM-DD or an ISO 8601 date-time (got "next tuesday").' }],
     [{ lead_id: leadId, priority: 'urgent' }, { priority: 'Expected "high" or "medium" or null.' }],

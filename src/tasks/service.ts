@@ -130,10 +130,15 @@ async function validateChanges(ctx: RequestContext, ex: Executor, body: TaskWrit
   return out;
 }
 
-/** Field errors of applying `changes` to a task of type `type` (D21: `text` is for lead tasks only). */
-function checkChangesFit(type: string, changes: TaskChanges): void {
-  if (changes.text !== undefined && type !== 'lead') {
-    throw CloseError.field('text', `The text of a ${type} task cannot be changed; only lead tasks have editable text.`);
+/**
+ * Refuses changes a task of this type cannot take (D21: only lead tasks' `text` may
+ * change). Sending a task's current text back unchanged is not a change, so a client
+ * may PUT a whole object it read (an SMS task shows the message as `text`).
+ * @throws CloseError 400 field error on `text`.
+ */
+function checkChangesFit(task: { type: string; text: string | null }, changes: TaskChanges): void {
+  if (changes.text !== undefined && task.type !== 'lead' && changes.text !== task.text) {
+    throw CloseError.field('text', `Only lead tasks have text; this task is of type ${task.type}.`);
   }
 }
 
@@ -218,7 +223,7 @@ export async function createTask(ctx: RequestContext, body: TaskWriteBody): Prom
   if (!body.lead_id) throw CloseError.field('lead', FIELD_TEXT.required);
   const row = await ctx.db.kysely.transaction().execute(async (trx) => {
     const changes = await validateChanges(ctx, trx, { ...body });
-    checkChangesFit(type, changes);
+    checkChangesFit({ type, text: null }, changes);
     const now = ctx.now();
     const dated = changes.date && !changes.date.dateless ? changes.date.value : null;
     const date = dated ?? dateOnlyFromMs(todayDayMs(now, ctx.zone));
@@ -263,7 +268,7 @@ export async function updateOneTask(ctx: RequestContext, id: string, body: TaskW
     const current = await findTask(trx, ctx.organizationId, id);
     if (!current) throw notFound();
     const changes = await validateChanges(ctx, trx, body);
-    checkChangesFit(current.type, changes);
+    checkChangesFit(current, changes);
     await applyChanges(ctx, trx, current, changes);
     return readBack(ctx, trx, id);
   });
@@ -290,7 +295,7 @@ export async function bulkUpdateTasks(ctx: RequestContext, params: Params, body:
     }
     const changes = await validateChanges(ctx, trx, body);
     const rows = await findTasks(trx, ctx.organizationId, ids);
-    for (const r of rows) checkChangesFit(r.type, changes);
+    for (const r of rows) checkChangesFit(r, changes);
     for (const r of rows) await applyChanges(ctx, trx, r, changes);
     return { count: rows.length };
   });
