@@ -9,6 +9,9 @@
  * | HOST            | address `serve` binds                      | 127.0.0.1             |
  * | LOG_LEVEL       | pino level: fatal..trace, or silent        | info                  |
  * | STRICT_PARAMS   | `1`/`true`: unknown query parameters 400 (D5) | false              |
+ * | WEBHOOK_BLOCK_PRIVATE | `true`: refuse webhook targets on private, loopback or link-local addresses (SSRF guard) | false |
+ * | WEBHOOK_TIMEOUT_SECONDS | longest wait for one webhook receiver | 10 |
+ * | WEBHOOK_RETRY_MIN_SECONDS | first retry delay of a failed delivery; doubles up to 20 minutes | 10 |
  */
 import { DEFAULT_DB_PATH } from './db/connect.js';
 
@@ -18,6 +21,26 @@ export interface Config {
   host: string;
   logLevel: string;
   strictParams: boolean;
+  /** SSRF guard for webhooks (issue 5); off by default, receivers often share the network. */
+  webhookBlockPrivate: boolean;
+  /** Per-delivery timeout, ms. */
+  webhookTimeoutMs: number;
+  /** First retry delay of a failed delivery, ms (then doubled, capped at 20 minutes). */
+  webhookRetryMinMs: number;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string): boolean {
+  const v = (env[name] ?? '').toLowerCase();
+  if (!['', '0', '1', 'true', 'false'].includes(v)) throw new Error(`${name} must be true or false (got "${env[name]}")`);
+  return v === '1' || v === 'true';
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * 1000;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds (got "${raw}")`);
+  return Math.round(n * 1000);
 }
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -39,5 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '127.0.0.1',
     logLevel,
     strictParams: strict === '1' || strict === 'true',
+    webhookBlockPrivate: bool(env, 'WEBHOOK_BLOCK_PRIVATE'),
+    webhookTimeoutMs: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10),
+    webhookRetryMinMs: seconds(env, 'WEBHOOK_RETRY_MIN_SECONDS', 10),
   };
 }

@@ -35,11 +35,24 @@ export const ID_PREFIX = {
   activity: 'acti_',
   membership: 'memb_',
   apiKey: 'apik_',
+  event: 'ev_',
+  webhookSubscription: 'whsub_',
+  request: 'req_',
 } as const;
 
 /** A new id: `prefix` + 43 base62 characters (D25). */
 export function newId(prefix: string): string {
   return prefix + randomBase62(43);
+}
+
+/**
+ * A new short id: `prefix` + 22 base62 characters (about 131 bits), the form Close uses
+ * for its newer objects: events `ev_2sYKRjcrA79yKxi3S4Crd7`, webhook subscriptions
+ * `whsub_8AmjKCZYT3zI8eZoi4HhFC`, request ids `req_5SPmoSjkZBMkMkOAaxz7o7`
+ * (reference §10.3, §12.1).
+ */
+export function newShortId(prefix: string): string {
+  return prefix + randomBase62(22);
 }
 
 /** A new secret API key: `api_` + 43 base62 characters (about 256 bits). Shown once, stored hashed (D27). */
