@@ -38,6 +38,8 @@ export interface Harness {
   setNow(ms: number): void;
   /** Moves the pinned clock forward by `ms` (default one second). */
   advance(ms?: number): void;
+  /** The pinned clock itself, to share with a webhook delivery worker. */
+  clock: () => number;
   req(method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string>; as?: TestUser; rawBody?: string }): Promise<Res>;
   close(): Promise<void>;
 }
@@ -48,7 +50,9 @@ export function basic(key: string): string {
 }
 
 /** Builds a harness. The clock is pinned at `now` (default 2026-03-10T12:00:00Z). */
-export async function harness(opts: { now?: number; timezone?: string | null; strictParams?: boolean } = {}): Promise<Harness> {
+export async function harness(
+  opts: { now?: number; timezone?: string | null; strictParams?: boolean; webhookBlockPrivate?: boolean } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-test-'));
   const db = await openDb(join(dir, 'test.db'));
   let now = opts.now ?? Date.parse('2026-03-10T12:00:00Z');
@@ -61,7 +65,7 @@ export async function harness(opts: { now?: number; timezone?: string | null; st
   const user = { id: u.id, key: (await createApiKey(db.kysely, org.id, u.id, t0)).key };
   const colleague = { id: c.id, key: (await createApiKey(db.kysely, org.id, c.id, t0)).key };
   const outsider = { id: o.id, key: (await createApiKey(db.kysely, other.id, o.id, t0)).key, orgId: other.id };
-  const app = await buildApp({ db, clock: () => now, strictParams: opts.strictParams });
+  const app = await buildApp({ db, clock: () => now, strictParams: opts.strictParams, webhookBlockPrivate: opts.webhookBlockPrivate });
   return {
     app,
     db,
@@ -76,6 +80,7 @@ export async function harness(opts: { now?: number; timezone?: string | null; st
     advance: (ms = 1000) => {
       now += ms;
     },
+    clock: () => now,
     async req(method, url, o = {}) {
       const headers: Record<string, string> = { authorization: basic((o.as ?? user).key), ...(o.headers ?? {}) };
       let payload: string | undefined;
