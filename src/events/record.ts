@@ -48,7 +48,7 @@ import { findTask, findTasks, type Executor, type TaskWithNames } from '../db/ta
 import { insertEvents } from '../db/events.repo.js';
 import { DELIVERY_STATE, activeSubscriptions, insertDeliveries } from '../db/webhooks.repo.js';
 import { serializeTask, type TaskJson } from '../tasks/serialize.js';
-import { matchesFilter, type EventFilter } from './filter.js';
+import { jsonEqual, matchesFilter, type EventFilter } from './filter.js';
 import { signalOutbox } from './signal.js';
 
 /** Who caused an event. A `RequestContext` is one; `systemSource` makes one for work no request caused. */
@@ -137,7 +137,7 @@ export function diffObjects(before: Record<string, unknown>, after: Record<strin
   const changed_fields: string[] = [];
   const previous_data: Record<string, unknown> = {};
   for (const k of keys) {
-    if (JSON.stringify(before[k] ?? null) === JSON.stringify(after[k] ?? null)) continue;
+    if (jsonEqual(before[k] ?? null, after[k] ?? null)) continue;
     changed_fields.push(k);
     previous_data[k] = k in before ? before[k] : null;
   }
@@ -230,15 +230,26 @@ export function subscribedEvents(sub: Pick<WebhookSubscriptionRow, 'events'>): S
   return JSON.parse(sub.events) as SubscribedEvent[];
 }
 
+/** A subscription's matching rules, parsed once. */
+export interface SubscriptionMatcher {
+  events: SubscribedEvent[];
+  eventFilter: EventFilter | null;
+}
+
+/** Parses the `events` and `event_filter` of a subscription row. */
+export function subscriptionMatcher(sub: Pick<WebhookSubscriptionRow, 'events' | 'event_filter'>): SubscriptionMatcher {
+  return { events: subscribedEvents(sub), eventFilter: sub.event_filter ? JSON.parse(sub.event_filter) : null };
+}
+
 /**
- * True when `event` (its wire JSON) should go to `sub`: some entry of its `events`
- * names the event's `object_type` and `action` and its `extra_filter` (if any) matches,
- * and the subscription's `event_filter` (if any) matches too (reference §12.3).
+ * True when `event` (its wire JSON) should go to the subscription: some entry of its
+ * `events` names the event's `object_type` and `action` and its `extra_filter` (if
+ * any) matches, and the subscription's `event_filter` (if any) matches too
+ * (reference §12.3).
  */
-export function subscriptionWants(sub: Pick<WebhookSubscriptionRow, 'events' | 'event_filter'>, event: EventJson): boolean {
-  const eventFilter: EventFilter | null = sub.event_filter ? JSON.parse(sub.event_filter) : null;
-  if (eventFilter && !matchesFilter(eventFilter, event)) return false;
-  return subscribedEvents(sub).some(
+export function subscriptionWants(m: SubscriptionMatcher, event: EventJson): boolean {
+  if (m.eventFilter && !matchesFilter(m.eventFilter, event)) return false;
+  return m.events.some(
     (e) => e.object_type === event.object_type && e.action === event.action && (!e.extra_filter || matchesFilter(e.extra_filter, event)),
   );
 }
@@ -273,14 +284,35 @@ export async function recordEvents(ex: Executor, source: EventSource, events: (N
     date_updated: now,
   }));
   await insertEvents(ex, rows);
-  const json = rows.map(eventJson);
+  // The wire JSON, built from the values in hand (the same as `eventJson` of the rows).
+  const metaJson = JSON.parse(meta);
+  const when = naiveIsoformat(now);
+  const json: EventJson[] = rows.map((r, i) => ({
+    action: r.action,
+    api_key_id: r.api_key_id,
+    changed_fields: list[i].changed_fields,
+    data: list[i].data,
+    date_created: when,
+    date_updated: when,
+    id: r.id,
+    lead_id: r.lead_id,
+    meta: metaJson,
+    oauth_client_id: null,
+    oauth_scope: null,
+    object_id: r.object_id,
+    object_type: r.object_type,
+    organization_id: r.organization_id,
+    previous_data: list[i].previous_data,
+    request_id: r.request_id,
+    user_id: r.user_id,
+  }));
 
-  const subs = await activeSubscriptions(ex, source.organizationId);
+  const subs = (await activeSubscriptions(ex, source.organizationId)).map((sub) => ({ sub, matcher: subscriptionMatcher(sub) }));
   if (subs.length) {
     const deliveries: WebhookDeliveryRow[] = [];
     for (let i = 0; i < rows.length; i++) {
-      for (const sub of subs) {
-        if (!subscriptionWants(sub, json[i])) continue;
+      for (const { sub, matcher } of subs) {
+        if (!subscriptionWants(matcher, json[i])) continue;
         deliveries.push({
           id: 'whdl_' + randomBase62(22),
           event_id: rows[i].id,
