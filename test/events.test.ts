@@ -7,6 +7,9 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, type Harness } from './helpers.js';
 import { pruneEvents } from '../src/events/eventlog.js';
+import { recordTaskEvent, systemSource, taskSnapshot } from '../src/events/record.js';
+import { insertTask } from '../src/db/tasks.repo.js';
+import { newId } from '../src/close/ids.js';
 
 let h: Harness;
 let leadId: string;
@@ -338,4 +341,27 @@ test('events are kept 30 days: older ones are not listed, and pruneEvents delete
   assert.equal((await stored(recent.id)).length, 1);
   assert.equal(await pruneEvents(h.db, h.clock()), 0, 'a second run finds nothing');
   h.setNow(T0);
+});
+
+test('work no request caused (a generated task) records events with null actor fields and empty meta', async () => {
+  h.setNow(T0);
+  const id = newId('noti_');
+  await h.db.kysely.transaction().execute(async (trx) => {
+    await insertTask(trx, {
+      id, organization_id: h.orgId, type: 'missed_call', lead_id: leadId, contact_id: null, assigned_to: h.user.id,
+      created_by: null, updated_by: null, text: null, is_complete: 0, is_dateless: 0, date_ms: T0, date_is_day: 0,
+      priority: null, resolution: null, object_type: null, object_id: null,
+      extra: JSON.stringify({ phone: '+16503334444', local_phone: '+16505550000', phone_formatted: '+1 650-333-4444', phone_number_description: 'California' }),
+      wire_overrides: null, date_created: T0, date_updated: T0,
+    });
+    const ev = await recordTaskEvent(trx, systemSource(h.orgId, h.clock), 'created', { after: await taskSnapshot(trx, h.orgId, id) });
+    assert.equal(ev?.object_type, 'task.missed_call');
+  });
+  const [ev] = await eventsOf(id);
+  assert.deepEqual(
+    [ev.object_type, ev.action, ev.user_id, ev.api_key_id, ev.request_id, ev.meta, ev.lead_id],
+    ['task.missed_call', 'created', null, null, null, {}, leadId],
+  );
+  assert.deepEqual(ev.data, { ...(await h.req('GET', `/api/v1/task/${id}/`)).body, view: null });
+  assert.equal(ev.data.phone_formatted, '+1 650-333-4444');
 });

@@ -19,6 +19,9 @@
  * });
  * ```
  *
+ * For a single change, `recordTaskEvent(trx, source, action, { before, after })` and
+ * `recordActivityEvent(...)` do the same in one call.
+ *
  * `source` is the `RequestContext` of an API call (it carries `userId`, `apiKeyId`,
  * `requestId`, `requestMethod`, `requestPath`), or `systemSource(orgId, now)` for work
  * no request caused (`user_id`, `request_id`, `api_key_id` null, `meta` `{}`).
@@ -336,4 +339,35 @@ export async function recordEvents(ex: Executor, source: EventSource, events: (N
     }
   }
   return json;
+}
+
+/**
+ * Records one task event (see `taskEvent`), in the caller's transaction: the shortcut
+ * for code that changes one task, e.g. generated tasks:
+ * `await recordTaskEvent(trx, ctx, 'created', { after: await taskSnapshot(trx, orgId, id) })`.
+ * @returns the event's wire JSON, or null for an `updated` that changed nothing.
+ */
+export async function recordTaskEvent(
+  ex: Executor,
+  source: EventSource,
+  action: 'created' | 'updated' | 'completed' | 'deleted',
+  change: { before?: TaskJson | null; after?: TaskJson | null },
+): Promise<EventJson | null> {
+  const [json] = await recordEvents(ex, source, [taskEvent(action, change)]);
+  return json ?? null;
+}
+
+/**
+ * Records one activity event (see `activityEvent`), in the caller's transaction, e.g.
+ * `await recordActivityEvent(trx, ctx, 'created', { after: (await activitySnapshots(trx, [id]))[0] })`.
+ * @returns the event's wire JSON, or null for an `updated` that changed nothing.
+ */
+export async function recordActivityEvent(
+  ex: Executor,
+  source: EventSource,
+  action: 'created' | 'updated' | 'deleted',
+  change: { before?: Record<string, unknown> | null; after?: Record<string, unknown> | null },
+): Promise<EventJson | null> {
+  const [json] = await recordEvents(ex, source, [activityEvent(action, change)]);
+  return json ?? null;
 }
