@@ -11,6 +11,9 @@
  * | STRICT_PARAMS   | `1`/`true`: unknown query parameters 400 (D5) | false              |
  * | RATE_LIMIT_PER_KEY | requests per key and endpoint group per window, 0 = off (D31) | 600 |
  * | RATE_LIMIT_WINDOW  | the window, in seconds (D31)                 | 8                  |
+ * | WEBHOOK_BLOCK_PRIVATE | `true`: refuse webhook targets on private, loopback or link-local addresses (SSRF guard) | false |
+ * | WEBHOOK_TIMEOUT_SECONDS | longest wait for one webhook receiver | 10 |
+ * | WEBHOOK_RETRY_MIN_SECONDS | first retry delay of a failed delivery; doubles up to 20 minutes | 10 |
  */
 import { DEFAULT_DB_PATH } from './db/connect.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
@@ -23,6 +26,26 @@ export interface Config {
   strictParams: boolean;
   /** D31 limits, or false when RATE_LIMIT_PER_KEY is 0. */
   rateLimit: RateLimitOptions | false;
+  /** SSRF guard for webhooks (issue 5); off by default, receivers often share the network. */
+  webhookBlockPrivate: boolean;
+  /** Per-delivery timeout, ms. */
+  webhookTimeoutMs: number;
+  /** First retry delay of a failed delivery, ms (then doubled, capped at 20 minutes). */
+  webhookRetryMinMs: number;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string): boolean {
+  const v = (env[name] ?? '').toLowerCase();
+  if (!['', '0', '1', 'true', 'false'].includes(v)) throw new Error(`${name} must be true or false (got "${env[name]}")`);
+  return v === '1' || v === 'true';
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * 1000;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds (got "${raw}")`);
+  return Math.round(n * 1000);
 }
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -36,8 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LEVELS.has(logLevel)) throw new Error(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')} (got "${logLevel}")`);
-  const strict = (env.STRICT_PARAMS ?? '').toLowerCase();
-  if (!['', '0', '1', 'true', 'false'].includes(strict)) throw new Error(`STRICT_PARAMS must be true or false (got "${env.STRICT_PARAMS}")`);
   const perKey = env.RATE_LIMIT_PER_KEY ? Number(env.RATE_LIMIT_PER_KEY) : DEFAULT_RATE_LIMIT.perKey;
   if (!Number.isInteger(perKey) || perKey < 0) throw new Error(`RATE_LIMIT_PER_KEY must be a whole number, 0 for no limit (got "${env.RATE_LIMIT_PER_KEY}")`);
   const windowSeconds = env.RATE_LIMIT_WINDOW ? Number(env.RATE_LIMIT_WINDOW) : DEFAULT_RATE_LIMIT.windowSeconds;
@@ -48,6 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST || '127.0.0.1',
     logLevel,
-    strictParams: strict === '1' || strict === 'true',
+    strictParams: bool(env, 'STRICT_PARAMS'),
+    webhookBlockPrivate: bool(env, 'WEBHOOK_BLOCK_PRIVATE'),
+    webhookTimeoutMs: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10),
+    webhookRetryMinMs: seconds(env, 'WEBHOOK_RETRY_MIN_SECONDS', 10),
   };
 }

@@ -21,4 +21,14 @@ export interface RequestContext {
   apiKeyId: string | null;
   zone: RequestZone;
   now: Clock;
+  /**
+   * The HTTP request behind this call, for the event log (reference §12.1: `request_id`,
+   * `meta.request_method`, `meta.request_path`). `requestId` is Close's `req_` + 22
+   * base62; `requestMethod` the effective method (after `X-HTTP-Method-Override`);
+   * `requestPath` the URL path without its query string. All null for CLI and system
+   * callers.
+   */
+  requestId: string | null;
+  requestMethod: string | null;
+  requestPath: string | null;
 }

@@ -39,6 +39,8 @@ export interface Harness {
   setNow(ms: number): void;
   /** Moves the pinned clock forward by `ms` (default one second). */
   advance(ms?: number): void;
+  /** The pinned clock itself, to share with a webhook delivery worker. */
+  clock: () => number;
   req(method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string>; as?: TestUser; rawBody?: string }): Promise<Res>;
   close(): Promise<void>;
 }
@@ -50,7 +52,7 @@ export function basic(key: string): string {
 
 /** Builds a harness. The clock is pinned at `now` (default 2026-03-10T12:00:00Z). */
 export async function harness(
-  opts: { now?: number; timezone?: string | null; strictParams?: boolean; rateLimit?: RateLimitOptions | false } = {},
+  opts: { now?: number; timezone?: string | null; strictParams?: boolean; rateLimit?: RateLimitOptions | false; webhookBlockPrivate?: boolean } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-test-'));
   const db = await openDb(join(dir, 'test.db'));
@@ -66,7 +68,13 @@ export async function harness(
   const outsider = { id: o.id, key: (await createApiKey(db.kysely, other.id, o.id, t0)).key, orgId: other.id };
   // Rate limits read the pinned clock too; suites that make thousands of requests in one
   // pinned instant turn them off unless they test them.
-  const app = await buildApp({ db, clock: () => now, strictParams: opts.strictParams, rateLimit: opts.rateLimit ?? false });
+  const app = await buildApp({
+    db,
+    clock: () => now,
+    strictParams: opts.strictParams,
+    rateLimit: opts.rateLimit ?? false,
+    webhookBlockPrivate: opts.webhookBlockPrivate,
+  });
   return {
     app,
     db,
@@ -81,6 +89,7 @@ export async function harness(
     advance: (ms = 1000) => {
       now += ms;
     },
+    clock: () => now,
     async req(method, url, o = {}) {
       const headers: Record<string, string> = { authorization: basic((o.as ?? user).key), ...(o.headers ?? {}) };
       let payload: string | undefined;

@@ -56,7 +56,7 @@ async function clearOldDemo(url: string): Promise<void> {
 }
 
 function ctxFor(db: Db, organizationId: string, user: { id: string; timezone: string }, now: number): RequestContext {
-  return { db, organizationId, userId: user.id, apiKeyId: null, zone: ianaZone(user.timezone), now: () => now };
+  return { db, organizationId, userId: user.id, apiKeyId: null, zone: ianaZone(user.timezone), now: () => now, requestId: null, requestMethod: null, requestPath: null };
 }
 
 /** Builds the demo database at `url`. @returns what was made, API keys included. */

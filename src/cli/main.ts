@@ -16,6 +16,8 @@ import { createApiKey, createOrganization, createUser, findOrganization, findUse
 import { ImportError, importTaskDump } from '../tasks/importer.js';
 import { readDumpFile } from './dumpfile.js';
 import { buildDemo } from './demo.js';
+import { startDeliveryWorker } from '../events/delivery.js';
+import { startEventPruning } from '../events/eventlog.js';
 
 /** Files above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
@@ -41,11 +43,29 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
 
 const dbOption = () => new Option('--db <path>', 'database file (env DATABASE_URL)');
 
-/** Starts the HTTP server on `db` and resolves once it listens. */
+/**
+ * Starts the HTTP server on `db` and resolves once it listens; also starts the webhook
+ * delivery worker and the hourly prune of events older than 30 days (issue 5).
+ */
 async function serve(db: Db, host: string, port: number, strictParams: boolean): Promise<void> {
-  const app = await buildApp({ db, strictParams, rateLimit: config.rateLimit, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  const app = await buildApp({
+    db,
+    strictParams,
+    rateLimit: config.rateLimit,
+    webhookBlockPrivate: config.webhookBlockPrivate,
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+  });
+  const worker = startDeliveryWorker(db, {
+    timeoutMs: config.webhookTimeoutMs,
+    retryMinMs: config.webhookRetryMinMs,
+    blockPrivate: config.webhookBlockPrivate,
+    logger: app.log,
+  });
+  const pruning = startEventPruning(db, { logger: app.log });
   const close = async () => {
     await app.close();
+    await worker.stop();
+    await pruning.stop();
     await db.close();
     process.exit(0);
   };

@@ -109,6 +109,15 @@ export function isoformat(ms: number): string {
   return frac === 0 ? base + '+00:00' : `${base}.${String(frac).padStart(3, '0')}000+00:00`;
 }
 
+/**
+ * Python `isoformat()` of a *naive* UTC datetime, the form of the event envelope's
+ * `date_created`/`date_updated` (reference §1.5, §12.1; Close's webhook example
+ * `"2019-01-15T12:48:23.395000"`): like `isoformat(ms)` without the `+00:00`.
+ */
+export function naiveIsoformat(ms: number): string {
+  return isoformat(ms).slice(0, -'+00:00'.length);
+}
+
 /** The wire form of a stored task date: `YYYY-MM-DD` for a date, isoformat for an instant (D18, D19). */
 export function formatCloseDate(value: CloseDate): string {
   return value.kind === 'date' ? value.day : isoformat(value.ms);

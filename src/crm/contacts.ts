@@ -10,6 +10,7 @@ import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { parsePhone } from './phones.js';
+import { recordEvents, taskEvent, taskSnapshots } from '../events/record.js';
 
 /** A phone as the API accepts it. */
 export interface PhoneInput {
@@ -211,13 +212,25 @@ export async function updateContact(ctx: RequestContext, id: string, input: Cont
   });
 }
 
-/** `DELETE /contact/{id}/`: answers `{}`; tasks that pointed at the contact no longer do. */
+/**
+ * `DELETE /contact/{id}/`: answers `{}`; tasks that pointed at the contact no longer
+ * do, and each such task records an `updated` event (`contact_id`, `contact_name`) in
+ * the same transaction (issue 5).
+ */
 export async function deleteContact(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await findContactRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(CONTACT_MODEL);
+    const taskIds = (await trx.selectFrom('tasks').select('id').where('contact_id', '=', id).orderBy('id').execute()).map((t) => t.id);
+    const before = await taskSnapshots(trx, ctx.organizationId, taskIds);
     await trx.updateTable('tasks').set({ contact_id: null }).where('contact_id', '=', id).execute();
     await trx.deleteFrom('contacts').where('id', '=', id).execute();
+    const after = await taskSnapshots(trx, ctx.organizationId, taskIds);
+    await recordEvents(
+      trx,
+      ctx,
+      taskIds.map((t) => taskEvent('updated', { before: before.get(t), after: after.get(t) })),
+    );
   });
   return {};
 }

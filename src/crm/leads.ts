@@ -6,7 +6,9 @@
 import { sql } from 'kysely';
 import type { RequestContext } from '../context.js';
 import type { LeadRow } from '../db/schema.js';
-import { openTasksOfLeads, type Executor } from '../db/tasks.repo.js';
+import { findTasks, openTasksOfLeads, taskIdsOfLead, type Executor } from '../db/tasks.repo.js';
+import { activityEvent, recordEvents, taskEvent, taskEventJson } from '../events/record.js';
+import { activityIdsOfLead, activitySnapshots } from './activities.js';
 import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
@@ -145,11 +147,23 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
   });
 }
 
-/** `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks and activities; answers `{}`. @throws CloseError 404. */
+/**
+ * `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks and activities;
+ * answers `{}`. Each task and activity gets its `deleted` event, with the full object
+ * in `previous_data` (reference §12.2: deleting a lead cascades `deleted` events to its
+ * tasks), in the same transaction.
+ * @throws CloseError 404.
+ */
 export async function deleteLead(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
+    const tasks = (await findTasks(trx, ctx.organizationId, await taskIdsOfLead(trx, id))).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const activities = await activitySnapshots(trx, (await activityIdsOfLead(trx, id)).sort());
+    await recordEvents(trx, ctx, [
+      ...tasks.map((t) => taskEvent('deleted', { before: taskEventJson(t, ctx.now()) })),
+      ...activities.map((a) => activityEvent('deleted', { before: a })),
+    ]);
     await trx.deleteFrom('tasks').where('lead_id', '=', id).execute();
     await trx.deleteFrom('activities').where('lead_id', '=', id).execute();
     await trx.deleteFrom('contacts').where('lead_id', '=', id).execute();

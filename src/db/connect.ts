@@ -15,6 +15,7 @@ import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider
 import type { Database } from './schema.js';
 import type { DialectName } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
+import * as m0002 from './migrations/0002_events.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -31,6 +32,7 @@ export const DEFAULT_DB_PATH = './data/tasklane.db';
 /** Every migration, in order. Names sort in application order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_events': m0002,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

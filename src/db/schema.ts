@@ -124,6 +124,81 @@ export interface ActivityRow {
   date_updated: number;
 }
 
+/** One recorded change (reference §12.1). JSON columns hold Close's JSON as text. */
+export interface EventRow {
+  /** `ev_` + 22 base62. */
+  id: string;
+  /**
+   * Order among events of the same `date_updated` millisecond: the order they were
+   * recorded in (see `events/log.ts`). Never shown on the wire.
+   */
+  seq: number;
+  organization_id: string;
+  user_id: string | null;
+  request_id: string | null;
+  api_key_id: string | null;
+  /** e.g. `task.lead`, `activity.task_completed`. */
+  object_type: string;
+  object_id: string;
+  lead_id: string | null;
+  /** `created`, `updated`, `completed`, `deleted`, ... */
+  action: string;
+  /** JSON list of field names. */
+  changed_fields: string;
+  /** JSON object, or null (deletions). */
+  data: string | null;
+  /** JSON object, or null. */
+  previous_data: string | null;
+  /** JSON object, e.g. `{"request_method": "PUT", "request_path": "/api/v1/task/..."}`. */
+  meta: string;
+  date_created: number;
+  date_updated: number;
+}
+
+/** A webhook subscription (reference §12.3). */
+export interface WebhookSubscriptionRow {
+  /** `whsub_` + 22 base62. */
+  id: string;
+  organization_id: string;
+  url: string;
+  /** JSON list of `{object_type, action, extra_filter}`. */
+  events: string;
+  /** JSON filter applied to every event of the subscription, or null. */
+  event_filter: string | null;
+  /** `active` or `paused`. */
+  status: string;
+  verify_ssl: number;
+  /** 64 hex characters: the 32-byte HMAC-SHA256 key, hex-encoded (reference §12.3). */
+  signature_key: string;
+  /** Start (ms) of the current uninterrupted run of failed deliveries; null while healthy. */
+  failing_since: number | null;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+/** The outbox: one delivery of one event to one subscription. */
+export interface WebhookDeliveryRow {
+  id: string;
+  event_id: string;
+  subscription_id: string;
+  /** `pending`, `delivered`, `failed` (gave up after 72 hours) or `dropped` (subscription paused). */
+  state: string;
+  attempts: number;
+  /** When the next attempt is due (ms). */
+  next_attempt_at: number;
+  /** A worker holds the row until then (ms); null when nobody does. */
+  locked_until: number | null;
+  locked_by: string | null;
+  /** HTTP status of the last attempt, or null when none came back. */
+  last_status: number | null;
+  last_error: string | null;
+  date_created: number;
+  date_updated: number;
+  date_delivered: number | null;
+}
+
 export interface Database {
   organizations: OrganizationRow;
   users: UserRow;
@@ -133,4 +208,7 @@ export interface Database {
   contacts: ContactRow;
   tasks: TaskRow;
   activities: ActivityRow;
+  events: EventRow;
+  webhook_subscriptions: WebhookSubscriptionRow;
+  webhook_deliveries: WebhookDeliveryRow;
 }

@@ -17,6 +17,9 @@ import { buildOpenApi } from './openapi.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
 const PACKAGE_VERSION: string = packageJson.version;
+import { eventRoutes } from './routes/event.js';
+import { webhookRoutes } from './routes/webhook.js';
+import { ID_PREFIX, newShortId } from '../close/ids.js';
 
 export interface AppOptions {
   db: Db;
@@ -28,10 +31,12 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | false;
   /** Fastify logger option: false for none, true or pino options for JSON logs. */
   logger?: FastifyServerOptions['logger'];
+  /** SSRF guard for webhook URLs (env `WEBHOOK_BLOCK_PRIVATE`); off by default. */
+  webhookBlockPrivate?: boolean;
 }
 
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
-export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes];
+export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...eventRoutes, ...webhookRoutes];
 
 /** Builds the app; call `listen` or `inject` on the result. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -45,8 +50,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       // Close parameters are read from the raw query string by close/params.ts.
       querystringParser: () => ({}),
     },
-    // Request ids appear in logs; Close's own are `req_...`.
-    genReqId: () => 'req_' + Math.random().toString(36).slice(2, 12),
+    // Request ids appear in logs and in events (`request_id`); Close's are `req_` + 22 base62.
+    genReqId: () => newShortId(ID_PREFIX.request),
   });
   registerBodyParsers(app);
   registerErrorHandling(app);
@@ -57,6 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     auth: new Authenticator(opts.db),
     strictParams: opts.strictParams ?? false,
     rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
+    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false },
   });
   app.get('/health', async () => ({ status: 'ok' }));
   const openapi = buildOpenApi(closeRoutes, PACKAGE_VERSION);

@@ -30,6 +30,18 @@ export interface CloseCall {
   id: string;
   /** `_fields` (D9), or null for all fields. */
   fields: string[] | null;
+  /** Server settings some routes need (read once at boot, see `config.ts`). */
+  settings: ServerSettings;
+}
+
+/** Server-wide settings a route may read. */
+export interface ServerSettings {
+  /**
+   * SSRF guard (issue 5): refuse webhook URLs whose host is or resolves to a private,
+   * loopback or link-local address. Off by default: self-hosted receivers often live on
+   * the same network. Env `WEBHOOK_BLOCK_PRIVATE`.
+   */
+  webhookBlockPrivate: boolean;
 }
 
 /** A Close API route. `url` is relative to `/api/v1`. */
@@ -41,6 +53,8 @@ export interface CloseRoute {
   knownParams: ReadonlySet<string>;
   /** The body schema, for validation inside the handler and for OpenAPI. */
   body?: TSchema;
+  /** Status of a successful answer: 200 unless said (`POST /webhook/` answers 201, reference §6.1). */
+  status?: number;
   handler: (call: CloseCall) => Promise<unknown>;
 }
 
@@ -52,6 +66,7 @@ export interface RoutingOptions {
   strictParams: boolean;
   /** D31: the rate limiter, or null when limits are off. */
   rateLimiter: RateLimiter | null;
+  settings: ServerSettings;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -59,6 +74,12 @@ export const API_PREFIX = '/api/v1';
 function rawQuery(url: string): string {
   const i = url.indexOf('?');
   return i < 0 ? '' : url.slice(i + 1);
+}
+
+/** The path of a request URL, without its query string (the event log's `meta.request_path`). */
+function urlPath(url: string): string {
+  const i = url.indexOf('?');
+  return i < 0 ? url : url.slice(0, i);
 }
 
 /** Reads a route's parameters: the body's `_params` replaces the query string (D3). */
@@ -98,9 +119,13 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
     apiKeyId: principal.apiKeyId,
     zone,
     now: () => requestTime,
+    requestId: request.id,
+    requestMethod: route.method,
+    requestPath: urlPath(request.url),
   };
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
-  return route.handler({ ctx, params, body: request.body, id, fields: parseFields(params) });
+  if (route.status) reply.code(route.status);
+  return route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
 }
 
 /**

@@ -4,6 +4,9 @@
  *
  * Every write is one transaction: it validates everything first, and any error
  * leaves the database as it was (brief: "Writes are transactions: all or nothing").
+ * Each write records its events (issue 5, reference §12.2: `task.<_type>` `created`,
+ * `updated`, `completed`, `deleted`; `activity.task_completed` `created`/`deleted`) in
+ * that same transaction, through `events/record.ts`.
  */
 import type { RequestContext } from '../context.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
@@ -27,7 +30,8 @@ import { parseTaskQuery } from './filters.js';
 import { serializeTask, serializeTasks, type TaskJson } from './serialize.js';
 import { todayDayMs } from './time.js';
 import { CREATABLE_TYPES, PRIORITIES, RESOLUTIONS, TASK_MODEL, isTaskType, type TaskType } from './types.js';
-import { createTaskCompleted, deleteActivity } from '../crm/activities.js';
+import { activitySnapshots, createTaskCompleted, deleteActivity } from '../crm/activities.js';
+import { activityEvent, recordEvents, taskEvent, taskEventJson, type NewEvent } from '../events/record.js';
 
 /** Most tasks one bulk update may change (D23). */
 export const BULK_UPDATE_LIMIT = 1000;
@@ -142,12 +146,24 @@ function checkChangesFit(task: { type: string; text: string | null }, changes: T
   }
 }
 
+/** What `applyChanges` did beyond the row itself, for the events of the change. */
+interface Applied {
+  /** The task went from open to complete. */
+  completed: boolean;
+  /** Id of the TaskCompleted activity created, if any. */
+  activityCreated: string | null;
+  /** Event JSON of the TaskCompleted activity deleted (the task was reopened), if any. */
+  activityDeleted: Record<string, unknown> | null;
+}
+
 /**
  * Writes `changes` to `row` and runs completion side effects (D21, D22): completing a
  * lead task records a TaskCompleted activity and points the task at it; reopening
  * deletes that activity and clears the resolution.
+ * @returns what happened besides the row update, so the caller can record its events.
  */
-async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, changes: TaskChanges): Promise<void> {
+async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, changes: TaskChanges): Promise<Applied> {
+  const applied: Applied = { completed: false, activityCreated: null, activityDeleted: null };
   const now = ctx.now();
   const patch: Partial<TaskRow> = { updated_by: ctx.userId, date_updated: now };
   if (changes.lead_id !== undefined) patch.lead_id = changes.lead_id;
@@ -166,16 +182,19 @@ async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, cha
   if (changes.is_complete !== undefined && changes.is_complete !== !!row.is_complete) {
     if (changes.is_complete) {
       patch.is_complete = 1;
+      applied.completed = true;
       if (row.type === 'lead') {
         const merged = { ...row, ...patch } as TaskRow;
         const activityId = await createTaskCompleted(ex, merged, ctx.userId, now);
         patch.object_type = 'taskcompleted';
         patch.object_id = activityId;
+        applied.activityCreated = activityId;
       }
     } else {
       patch.is_complete = 0;
       if (changes.resolution === undefined) patch.resolution = null;
       if (row.object_type === 'taskcompleted' && row.object_id) {
+        applied.activityDeleted = (await activitySnapshots(ex, [row.object_id]))[0] ?? null;
         await deleteActivity(ex, row.object_id);
         patch.object_type = null;
         patch.object_id = null;
@@ -183,6 +202,28 @@ async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, cha
     }
   }
   await updateTask(ex, row.id, patch);
+  return applied;
+}
+
+/**
+ * The events of one task write (reference §12.2): the task's `updated` (when anything
+ * changed), `completed` when it was completed, and the TaskCompleted activity's
+ * `created` or `deleted`. Snapshots are event JSON (`taskEventJson`).
+ */
+async function changeEvents(
+  ex: Executor,
+  before: TaskJson,
+  after: TaskJson,
+  applied: Applied,
+): Promise<(NewEvent | null)[]> {
+  const events: (NewEvent | null)[] = [taskEvent('updated', { before, after })];
+  if (applied.completed) events.push(taskEvent('completed', { after }));
+  if (applied.activityCreated) {
+    const [activity] = await activitySnapshots(ex, [applied.activityCreated]);
+    if (activity) events.push(activityEvent('created', { after: activity }));
+  }
+  if (applied.activityDeleted) events.push(activityEvent('deleted', { before: applied.activityDeleted }));
+  return events;
 }
 
 function notFound(): CloseError {
@@ -251,10 +292,17 @@ export async function createTask(ctx: RequestContext, body: TaskWriteBody): Prom
       date_updated: now,
     };
     await insertTask(trx, row);
+    let applied: Applied | null = null;
     if (changes.is_complete || changes.resolution) {
-      await applyChanges(ctx, trx, row, { is_complete: true, resolution: changes.resolution });
+      applied = await applyChanges(ctx, trx, row, { is_complete: true, resolution: changes.resolution });
     }
-    return readBack(ctx, trx, row.id);
+    const created = await readBack(ctx, trx, row.id);
+    // A task created complete: `created` shows it complete, then `completed` and its activity.
+    const after = taskEventJson(created, now);
+    const events = [taskEvent('created', { after })];
+    if (applied) events.push(...(await changeEvents(trx, after, after, applied)));
+    await recordEvents(trx, ctx, events);
+    return created;
   });
   return serializeTask(row, ctx.zone, ctx.now());
 }
@@ -269,8 +317,11 @@ export async function updateOneTask(ctx: RequestContext, id: string, body: TaskW
     if (!current) throw notFound();
     const changes = await validateChanges(ctx, trx, body);
     checkChangesFit(current, changes);
-    await applyChanges(ctx, trx, current, changes);
-    return readBack(ctx, trx, id);
+    const before = taskEventJson(current, ctx.now());
+    const applied = await applyChanges(ctx, trx, current, changes);
+    const updated = await readBack(ctx, trx, id);
+    await recordEvents(trx, ctx, await changeEvents(trx, before, taskEventJson(updated, ctx.now()), applied));
+    return updated;
   });
   return serializeTask(row, ctx.zone, ctx.now());
 }
@@ -296,7 +347,16 @@ export async function bulkUpdateTasks(ctx: RequestContext, params: Params, body:
     const changes = await validateChanges(ctx, trx, body);
     const rows = await findTasks(trx, ctx.organizationId, ids);
     for (const r of rows) checkChangesFit(r, changes);
-    for (const r of rows) await applyChanges(ctx, trx, r, changes);
+    const appliedById = new Map<string, Applied>();
+    for (const r of rows) appliedById.set(r.id, await applyChanges(ctx, trx, r, changes));
+    // One event per task (issue 5), read back in one query and recorded in one batch.
+    const afterById = new Map((await findTasks(trx, ctx.organizationId, ids)).map((r) => [r.id, r]));
+    const events: (NewEvent | null)[] = [];
+    for (const r of rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      const after = afterById.get(r.id)!;
+      events.push(...(await changeEvents(trx, taskEventJson(r, now), taskEventJson(after, now), appliedById.get(r.id)!)));
+    }
+    await recordEvents(trx, ctx, events);
     return { count: rows.length };
   });
 }
@@ -307,6 +367,7 @@ export async function deleteOneTask(ctx: RequestContext, id: string): Promise<Re
     const current = await findTask(trx, ctx.organizationId, id);
     if (!current) throw notFound();
     await deleteTask(trx, id);
+    await recordEvents(trx, ctx, [taskEvent('deleted', { before: taskEventJson(current, ctx.now()) })]);
   });
   return {};
 }

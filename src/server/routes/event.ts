@@ -1,0 +1,23 @@
+/**
+ * `/event/` and `/event/{id}/` (reference §12.1; issue 5): the organization's event
+ * log, newest first, with cursor paging.
+ */
+import { EVENT_LIST_PARAMS, getEvent, listEventPage } from '../../events/eventlog.js';
+import type { CloseRoute } from '../routing.js';
+
+export const eventRoutes: CloseRoute[] = [
+  {
+    method: 'GET',
+    url: '/event/',
+    summary: 'Retrieve a list of events',
+    knownParams: EVENT_LIST_PARAMS,
+    handler: async ({ ctx, params }) => listEventPage(ctx, params),
+  },
+  {
+    method: 'GET',
+    url: '/event/:id/',
+    summary: 'Retrieve a single event by ID',
+    knownParams: new Set(),
+    handler: async ({ ctx, id }) => getEvent(ctx, id),
+  },
+];
