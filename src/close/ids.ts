@@ -33,6 +33,7 @@ export const ID_PREFIX = {
   user: 'user_',
   organization: 'orga_',
   activity: 'acti_',
+  opportunity: 'oppo_',
   membership: 'memb_',
   apiKey: 'apik_',
 } as const;

@@ -10,6 +10,7 @@ import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { parsePhone } from './phones.js';
+import { contactsWritten } from './channels.js';
 
 /** A phone as the API accepts it. */
 export interface PhoneInput {
@@ -153,6 +154,7 @@ export async function createContact(ctx: RequestContext, input: ContactInput): P
     const now = ctx.now();
     const row = buildContactRow(ctx, lead.id, input, now);
     await trx.insertInto('contacts').values(row).execute();
+    await contactsWritten(trx, ctx, [row]);
     await trx.updateTable('leads').set({ date_updated: now }).where('id', '=', lead.id).execute();
     return serializeContact(row);
   });
@@ -207,16 +209,21 @@ export async function updateContact(ctx: RequestContext, id: string, input: Cont
     if (emails) patch.emails = JSON.stringify(emails);
     if (input.lead_id !== undefined) patch.lead_id = input.lead_id;
     await trx.updateTable('contacts').set(patch).where('id', '=', id).execute();
+    await contactsWritten(trx, ctx, [{ ...row, ...patch }]);
     return serializeContact({ ...row, ...patch });
   });
 }
 
-/** `DELETE /contact/{id}/`: answers `{}`; tasks that pointed at the contact no longer do. */
+/**
+ * `DELETE /contact/{id}/`: answers `{}`; tasks and opportunities that pointed at the
+ * contact no longer do; its phone and email lookups go with it (cascade).
+ */
 export async function deleteContact(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await findContactRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(CONTACT_MODEL);
     await trx.updateTable('tasks').set({ contact_id: null }).where('contact_id', '=', id).execute();
+    await trx.updateTable('opportunities').set({ contact_id: null }).where('contact_id', '=', id).execute();
     await trx.deleteFrom('contacts').where('id', '=', id).execute();
   });
   return {};

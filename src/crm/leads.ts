@@ -12,6 +12,7 @@ import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { buildContactRow, contactsOfLeads, serializeContact, type ContactInput } from './contacts.js';
+import { contactsWritten } from './channels.js';
 import { serializeTask } from '../tasks/serialize.js';
 
 export const LEAD_MODEL = 'Lead';
@@ -90,7 +91,10 @@ export async function createLead(ctx: RequestContext, input: LeadInput): Promise
       }
     });
     if (Object.keys(contactErrors).length) throw CloseError.validation({ contacts: { errors: contactErrors } });
-    if (contactRows.length) await trx.insertInto('contacts').values(contactRows).execute();
+    if (contactRows.length) {
+      await trx.insertInto('contacts').values(contactRows).execute();
+      await contactsWritten(trx, ctx, contactRows);
+    }
     return (await serializeLeads(ctx, trx, [lead]))[0];
   });
 }
@@ -145,13 +149,14 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
   });
 }
 
-/** `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks and activities; answers `{}`. @throws CloseError 404. */
+/** `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks, activities and opportunities; answers `{}`. @throws CloseError 404. */
 export async function deleteLead(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     await trx.deleteFrom('tasks').where('lead_id', '=', id).execute();
     await trx.deleteFrom('activities').where('lead_id', '=', id).execute();
+    await trx.deleteFrom('opportunities').where('lead_id', '=', id).execute();
     await trx.deleteFrom('contacts').where('lead_id', '=', id).execute();
     await trx.deleteFrom('leads').where('id', '=', id).execute();
   });

@@ -15,6 +15,7 @@ import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider
 import type { Database } from './schema.js';
 import { registerSqliteFunctions, type DialectName } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
+import * as m0003 from './migrations/0003_generated.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -31,6 +32,7 @@ export const DEFAULT_DB_PATH = './data/tasklane.db';
 /** Every migration, in order. Names sort in application order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
+  '0003_generated': m0003,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

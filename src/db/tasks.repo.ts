@@ -233,3 +233,33 @@ export async function openTasksOfLeads(ex: Executor, organizationId: string, lea
     .orderBy('tasks.id')
     .execute()) as TaskWithNames[];
 }
+
+/**
+ * Open tasks of the organization with `match_key` = `key` and a type in `types`
+ * (automatic completion, D30; index `tasks_match`), oldest first.
+ */
+export async function openTasksByKey(ex: Executor, organizationId: string, key: string, types: readonly string[]): Promise<TaskRow[]> {
+  if (!types.length) return [];
+  return ex
+    .selectFrom('tasks')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('match_key', '=', key)
+    .where('is_complete', '=', 0)
+    .where('type', 'in', [...types])
+    .orderBy('date_created')
+    .orderBy('id')
+    .execute();
+}
+
+/** Every task (open or complete) of the organization whose object is `objectId`, oldest first (index `tasks_object`). */
+export async function tasksOfObject(ex: Executor, organizationId: string, objectId: string): Promise<TaskRow[]> {
+  return ex
+    .selectFrom('tasks')
+    .selectAll()
+    .where('object_id', '=', objectId)
+    .where('organization_id', '=', organizationId)
+    .orderBy('date_created')
+    .orderBy('id')
+    .execute();
+}

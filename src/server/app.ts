@@ -12,6 +12,8 @@ import { taskRoutes } from './routes/task.js';
 import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
 import { userRoutes } from './routes/user.js';
+import { activityRoutes } from './routes/activity.js';
+import { opportunityRoutes } from './routes/opportunity.js';
 
 export interface AppOptions {
   db: Db;
@@ -24,7 +26,7 @@ export interface AppOptions {
 }
 
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
-export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes];
+export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...activityRoutes, ...opportunityRoutes];
 
 /** Builds the app; call `listen` or `inject` on the result. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
