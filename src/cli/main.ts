@@ -16,6 +16,7 @@ import { createApiKey, createOrganization, createUser, findOrganization, findUse
 import { ImportError, importTaskDump } from '../tasks/importer.js';
 import { readDumpFile } from './dumpfile.js';
 import { buildDemo } from './demo.js';
+import { EMULATOR, foreignOrganizations } from '../server/emulator.js';
 
 /** Files above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
@@ -42,8 +43,8 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
 const dbOption = () => new Option('--db <path>', 'database file (env DATABASE_URL)');
 
 /** Starts the HTTP server on `db` and resolves once it listens. */
-async function serve(db: Db, host: string, port: number, strictParams: boolean): Promise<void> {
-  const app = await buildApp({ db, strictParams, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+async function serve(db: Db, host: string, port: number, strictParams: boolean, emulator = false): Promise<void> {
+  const app = await buildApp({ db, strictParams, emulator, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   const close = async () => {
     await app.close();
     await db.close();
@@ -53,6 +54,19 @@ async function serve(db: Db, host: string, port: number, strictParams: boolean):
   process.once('SIGTERM', close);
   const address = await app.listen({ host, port });
   process.stderr.write(`tasklane listening on ${address} (database ${db.location})\n`);
+  if (emulator) {
+    process.stderr.write(
+      [
+        'WARNING: emulator mode. POST /__emulator/reset deletes every record of this database and the',
+        'clock can be moved by anyone who can reach the port. Never use it with real data or expose it.',
+        `Emulator API key: ${EMULATOR.apiKey}  (organization ${EMULATOR.organizationId}, user ${EMULATOR.userId})`,
+        `  curl -u ${EMULATOR.apiKey}: ${address}/api/v1/me/`,
+        `  curl -X POST ${address}/__emulator/reset`,
+        `  curl -X PUT -H 'Content-Type: application/json' -d '{"now": "2026-01-01T09:00:00Z"}' ${address}/__emulator/clock`,
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
 export function buildProgram(): Command {
@@ -67,9 +81,23 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port (env PORT)', (v) => Number(v))
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--strict-params', 'answer 400 to unknown query parameters instead of ignoring them (D5)')
+    .option(
+      '--emulator',
+      'emulator mode for integration tests: POST /__emulator/reset, PUT /__emulator/clock, a fixed API key; ' +
+        'uses a private in-memory database unless --db is given (never for real data)',
+    )
     .action(async (opts) => {
-      const db = await openDb(dbUrl(opts));
-      await serve(db, opts.host ?? config.host, opts.port ?? config.port, Boolean(opts.strictParams) || config.strictParams);
+      const emulator = Boolean(opts.emulator);
+      // The emulator's reset deletes everything: it never falls back to DATABASE_URL.
+      const db = await openDb(emulator ? (opts.db ?? ':memory:') : dbUrl(opts));
+      if (emulator) {
+        const foreign = await foreignOrganizations(db);
+        if (foreign.length) {
+          await db.close();
+          throw new Error(`${db.location} holds organizations other than the emulator's (${foreign.slice(0, 3).join(', ')}); its reset would delete them. Give the emulator its own --db file, or none (in memory)`);
+        }
+      }
+      await serve(db, opts.host ?? config.host, opts.port ?? config.port, Boolean(opts.strictParams) || config.strictParams, emulator);
     });
 
   const org = program.command('org').description('organizations');

@@ -7,7 +7,7 @@
  * (DST), so SQLite calls a registered function backed by Luxon, and PostgreSQL (a
  * later backend) would use `AT TIME ZONE`.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { RequestZone } from '../close/zone.js';
 import { ianaZone } from '../close/zone.js';
@@ -34,4 +34,13 @@ export function effectiveDateSql(_dialect: DialectName, zone: RequestZone, alias
     return sql<number>`(case when ${isDay} = 1 then ${dateMs} - ${zone.fixedOffsetMinutes * 60_000} else ${dateMs} end)`;
   }
   return sql<number>`(case when ${isDay} = 1 then tl_local_midnight(${dateMs}, ${zone.ianaName}) else ${dateMs} end)`;
+}
+
+/**
+ * Defers foreign-key checks to the end of the open transaction `trx` (SQLite
+ * `PRAGMA defer_foreign_keys`; it resets at commit), so tables can be emptied in any
+ * order (the emulator's reset).
+ */
+export async function deferForeignKeys(_dialect: DialectName, trx: Kysely<any>): Promise<void> {
+  await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
 }

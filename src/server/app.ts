@@ -14,6 +14,7 @@ import { contactRoutes } from './routes/contact.js';
 import { userRoutes } from './routes/user.js';
 import { activityRoutes } from './routes/activity.js';
 import { opportunityRoutes } from './routes/opportunity.js';
+import { EmulatorClock, ensureEmulatorAccount, registerEmulatorRoutes } from './emulator.js';
 
 export interface AppOptions {
   db: Db;
@@ -23,6 +24,12 @@ export interface AppOptions {
   strictParams?: boolean;
   /** Fastify logger option: false for none, true or pino options for JSON logs. */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * Emulator mode (issue 3; `server/emulator.ts`): adds `/__emulator/reset` and a
+   * settable clock over `clock`, and makes sure the fixed emulator account exists.
+   * Off by default; never for real data (a reset deletes everything).
+   */
+  emulator?: boolean;
 }
 
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
@@ -45,11 +52,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   registerBodyParsers(app);
   registerErrorHandling(app);
-  const clock = opts.clock ?? systemClock;
+  const auth = new Authenticator(opts.db);
+  let clock = opts.clock ?? systemClock;
+  if (opts.emulator) {
+    const emulatorClock = new EmulatorClock(clock);
+    clock = emulatorClock.now;
+    await ensureEmulatorAccount(opts.db.kysely, clock());
+    registerEmulatorRoutes(app, { db: opts.db, clock: emulatorClock, auth });
+  }
   registerCloseRoutes(app, closeRoutes, {
     db: opts.db,
     clock,
-    auth: new Authenticator(opts.db),
+    auth,
     strictParams: opts.strictParams ?? false,
   });
   app.get('/health', async () => ({ status: 'ok' }));
