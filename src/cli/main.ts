@@ -185,7 +185,7 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('build a fresh demo database (two users, leads, contacts, the seed tasks) and print API keys')
+    .description('build a fresh demo database (two users, leads, contacts, the seed tasks, generated tasks) and print API keys')
     .addOption(dbOption())
     .option('--serve', 'then serve it')
     .option('--port <port>', 'port (env PORT)', (v) => Number(v))
@@ -197,12 +197,13 @@ export function buildProgram(): Command {
       const port = opts.port ?? config.port;
       const base = `http://${host}:${port}/api/v1`;
       const lines = [
-        `Demo database ${result.database}: organization ${result.organization_id}, ${result.tasks} tasks.`,
+        `Demo database ${result.database}: organization ${result.organization_id}, ${result.tasks} tasks (${result.generated} generated from calls, emails, SMS and an opportunity).`,
         ...result.users.map((u) => `  ${u.name} (${u.timezone})  API key: ${u.api_key}`),
         '',
         'Try:',
         `  curl -u ${result.users[0].api_key}: '${base}/task/?view=inbox'`,
         `  curl -u ${result.users[0].api_key}: '${base}/task/?_type=all&_limit=5'`,
+        `  curl -u ${result.users[0].api_key}: '${base}/task/?_type__in=missed_call,voicemail,answered_detached_call,incoming_email,opportunity_due&view=inbox'`,
       ];
       print(opts.json, { ...result, base_url: base }, lines.join('\n'));
       if (opts.serve) await serve(await openDb(dbUrl(opts)), host, port, config.strictParams);
