@@ -277,6 +277,6 @@ test('the seed comparison is strict: a changed value, a missing or extra key, or
     mutate(bad);
     const keys = Object.keys(bad).sort();
     const sorted = Object.fromEntries(keys.map((k) => [k, bad[k]]));
-    assert.throws(() => assertLikeSeed(sorted, 'missed_call'), undefined, what);
+    assert.throws(() => assertLikeSeed(sorted, 'missed_call'), assert.AssertionError, what);
   }
 });
