@@ -68,6 +68,9 @@ interface SchemaError {
 
 /** One readable sentence for the errors at one path. */
 function describe(errors: SchemaError[]): string {
+  // A bound broken by a value of the right type says so, rather than naming the other types it is not.
+  const bound = errors.find((e) => e.keyword === 'minimum' || e.keyword === 'maximum');
+  if (bound) return `Must be ${bound.keyword === 'minimum' ? 'at least' : 'at most'} ${bound.params.limit}.`;
   const expected: string[] = [];
   for (const e of errors) {
     if (e.keyword === 'type') expected.push(String(e.params.type));
