@@ -156,6 +156,8 @@ test('answered_detached_call: an answered call from a number on no contact; addi
     const contact = await post(h, '/api/v1/contact/', { lead_id: lead, name: 'New Caller', phones: [{ phone: '+1 (650) 429-8174' }] });
     const done = await assertArchived(h, t.id);
     assert.deepEqual([done.lead_id, done.contact_id, done.lead_name, done.contact_name], [lead, contact.id, 'Caller Inc.', 'New Caller']);
+    const attached = (await h.req('GET', `/api/v1/activity/call/${call.id}/`)).body;
+    assert.deepEqual([attached.lead_id, attached.contact_id], [lead, contact.id], 'the call belongs to the lead now too');
   }));
 
 test('incoming_email: an inbound email; a reply on its thread completes it (D29, D30)', () =>

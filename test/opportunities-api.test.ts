@@ -39,9 +39,13 @@ test('an opportunity in Close shape: money formatted in the currency, statuses, 
   assert.deepEqual(org.opportunity_statuses.map((s: any) => [s.label, s.type]), [['Active', 'active'], ['Won', 'won'], ['Lost', 'lost']]);
   assert.equal(org.opportunity_statuses[0].id, o.status_id);
   assert.match(o.status_id, /^stat_[0-9A-Za-z]{43}$/);
+  h.advance();
   const yen = await send('POST', '/api/v1/opportunity/', { lead_id: lead, value: 130000, value_currency: 'jpy' });
   assert.deepEqual([yen.value_currency, yen.value_formatted], ['JPY', '¥130,000']);
   assert.equal((await dueTasks(o.id)).length, 0, 'no close date, nothing due');
+  const embedded = (await h.req('GET', `/api/v1/lead/${lead}/`)).body.opportunities;
+  assert.deepEqual(embedded.map((x: any) => x.id), [o.id, yen.id], 'the lead embeds its opportunities (reference §13.4)');
+  assert.deepEqual(embedded[0], o);
 });
 
 test('opportunity_due: made when due, moved, following value and owner, completed when won (D29, D30, D32)', async () => {

@@ -29,7 +29,7 @@ import {
 } from './activities.js';
 import { findContactByPhone } from './channels.js';
 import { phoneDetails, type PhoneDetails } from './phones.js';
-import { callEffects, phoneKey, type CallFacts } from '../tasks/generated.js';
+import { callEffects, classifyCall, phoneKey, type CallFacts } from '../tasks/generated.js';
 import { applyTaskEffects, deleteGeneratedTasks, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
 
 export const CALL_TYPE = 'Call';
@@ -110,7 +110,10 @@ function callFacts(row: Pick<ActivityRow, 'id' | 'lead_id' | 'contact_id' | 'use
 /** Runs the call rules for a write and applies their effects (D29, D30). */
 async function runCallRules(ex: Executor, ctx: RequestContext, before: CallFacts | null, after: CallFacts): Promise<void> {
   const tasksOfCall = before ? await knownTasksOfObject(ex, ctx, after.id) : [];
-  const openMissedForNumber = after.phone ? await openKnownTasks(ex, ctx, phoneKey(after.phone.e164), ['missed_call', 'voicemail']) : [];
+  // Only a call that can complete them needs the number's open missed calls (D30).
+  const outcome = classifyCall(after);
+  const completes = after.phone && (outcome === 'outbound' || outcome === 'answered');
+  const openMissedForNumber = completes ? await openKnownTasks(ex, ctx, phoneKey(after.phone!.e164), ['missed_call', 'voicemail']) : [];
   await applyTaskEffects(ex, ctx, callEffects(before, after, { tasksOfCall, openMissedForNumber }, ctx.userId));
 }
 

@@ -60,7 +60,8 @@ function emailsOf(c: ContactRow): string[] {
 /**
  * Rewrites the lookup rows of contacts just inserted or updated, then attaches their
  * numbers: open `answered_detached_call` tasks of any of those numbers complete and
- * take the contact and its lead (D30). Runs in the caller's transaction.
+ * take the contact and its lead, and so do their calls (D30). Runs in the caller's
+ * transaction.
  */
 export async function contactsWritten(ex: Executor, ctx: RequestContext, contacts: ContactRow[]): Promise<void> {
   for (const c of contacts) {
@@ -83,7 +84,17 @@ export async function contactsWritten(ex: Executor, ctx: RequestContext, contact
     }
     for (const phone of phones) {
       const detached = await openKnownTasks(ex, ctx, phoneKey(phone), ['answered_detached_call']);
+      if (!detached.length) continue;
       await applyTaskEffects(ex, ctx, contactPhoneEffects({ id: c.id, lead_id: c.lead_id }, detached, ctx.userId));
+      // The detached calls themselves now belong to the contact's lead.
+      const callIds = (await ex.selectFrom('tasks').select('object_id').where('id', 'in', detached.map((t) => t.id)).execute()).map((r) => r.object_id!);
+      await ex
+        .updateTable('activities')
+        .set({ lead_id: c.lead_id, contact_id: c.id, date_updated: ctx.now() })
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', 'in', callIds)
+        .where('lead_id', 'is', null)
+        .execute();
     }
   }
 }

@@ -26,6 +26,7 @@ import {
   emailsOfThreads,
   findActivity,
   insertActivity,
+  latestEmailOfThread,
   threadsOfLead,
   updateActivity,
   type ActivityWithNames,
@@ -41,6 +42,7 @@ import {
   emailDeletedEffects,
   emailEffects,
   isInboundEmail,
+  isSentEmail,
   threadKey,
   type EmailFacts,
   type ThreadState,
@@ -168,30 +170,40 @@ function emailFacts(row: Pick<ActivityRow, 'id' | 'lead_id' | 'contact_id' | 'us
   };
 }
 
-/** What the thread rules need to know about `threadId`, seen from the email `emailId`. */
-async function threadState(ex: Executor, ctx: RequestContext, threadId: string, emailId: string): Promise<ThreadState> {
+/**
+ * What the thread rules need to know about `threadId`, seen from the email `emailId`.
+ * The thread's other emails are scanned only when `needLatestInbound` (a sent email
+ * asking for a follow-up must know whether the contact already replied, D29).
+ */
+async function threadState(ex: Executor, ctx: RequestContext, threadId: string, emailId: string, needLatestInbound: boolean): Promise<ThreadState> {
   const key = threadKey(threadId);
   const [incoming] = await openKnownTasks(ex, ctx, key, ['incoming_email']);
   const [followup] = await openKnownTasks(ex, ctx, key, ['email_followup']);
-  const emails = await emailsOfThreads(ex, ctx.organizationId, [threadId]);
   let latestInboundAt: number | null = null;
-  for (const e of emails) {
-    if (e.id === emailId) continue;
-    const d = JSON.parse(e.data) as EmailData;
-    if (isInboundEmail(d)) latestInboundAt = Math.max(latestInboundAt ?? -Infinity, Number(e.activity_at));
+  if (needLatestInbound) {
+    for (const e of await emailsOfThreads(ex, ctx.organizationId, [threadId])) {
+      if (e.id === emailId) continue;
+      const d = JSON.parse(e.data) as EmailData;
+      if (isInboundEmail(d)) latestInboundAt = Math.max(latestInboundAt ?? -Infinity, Number(e.activity_at));
+    }
   }
   let openFollowup: ThreadState['openFollowup'] = null;
   if (followup) {
-    const followed = emails.find((e) => e.id === followup.fields.email_id);
+    const followed = typeof followup.fields.email_id === 'string' ? await findActivity(ex, ctx.organizationId, EMAIL_TYPE, followup.fields.email_id) : undefined;
     openFollowup = { ...followup, emailAt: followed ? Number(followed.activity_at) : -Infinity };
   }
   return { openIncoming: incoming ?? null, openFollowup, latestInboundAt };
 }
 
+/** Whether the rules need the thread's latest inbound email for this write: only follow-up decisions do. */
+function followupInPlay(before: EmailFacts | null, after: EmailFacts): boolean {
+  return (isSentEmail(after) && after.followup_date !== null) || (before !== null && isSentEmail(before) && before.followup_date !== null);
+}
+
 /** Points a thread at its latest email (time, normalized subject), or deletes it with its tasks when it has none left. */
 async function refreshThread(ex: Executor, ctx: RequestContext, threadId: string): Promise<void> {
-  const emails = await emailsOfThreads(ex, ctx.organizationId, [threadId]);
-  if (!emails.length) {
+  const latest = await latestEmailOfThread(ex, ctx.organizationId, threadId);
+  if (!latest) {
     const tasks = await knownTasksOfObject(ex, ctx, threadId);
     await deleteGeneratedTasks(ex, ctx, tasks.map((t) => t.id));
     await deleteActivityRow(ex, threadId);
@@ -199,7 +211,6 @@ async function refreshThread(ex: Executor, ctx: RequestContext, threadId: string
   }
   const thread = await findActivity(ex, ctx.organizationId, THREAD_TYPE, threadId);
   if (!thread) return;
-  const latest = emails[emails.length - 1];
   const data = JSON.parse(thread.data) as ThreadData;
   const latestData = JSON.parse(latest.data) as EmailData;
   await updateActivity(ex, threadId, {
@@ -340,8 +351,9 @@ export async function createEmail(ctx: RequestContext, body: EmailInput): Promis
     });
     await insertActivity(trx, row);
     await refreshThread(trx, ctx, threadId);
-    const state = await threadState(trx, ctx, threadId, row.id);
-    await applyTaskEffects(trx, ctx, emailEffects(null, emailFacts(row, data, ctx.userId), state));
+    const facts = emailFacts(row, data, ctx.userId);
+    const state = await threadState(trx, ctx, threadId, row.id, followupInPlay(null, facts));
+    await applyTaskEffects(trx, ctx, emailEffects(null, facts, state));
     return readBack(trx, ctx, row.id);
   });
 }
@@ -390,8 +402,9 @@ export async function updateEmail(ctx: RequestContext, id: string, body: EmailIn
     if (activityAt !== undefined) patch.activity_at = activityAt;
     await updateActivity(trx, id, patch);
     await refreshThread(trx, ctx, data.thread_id);
-    const state = await threadState(trx, ctx, data.thread_id, id);
-    await applyTaskEffects(trx, ctx, emailEffects(before, emailFacts({ ...row, ...patch }, next, ctx.userId), state));
+    const after = emailFacts({ ...row, ...patch }, next, ctx.userId);
+    const state = await threadState(trx, ctx, data.thread_id, id, followupInPlay(before, after));
+    await applyTaskEffects(trx, ctx, emailEffects(before, after, state));
     return readBack(trx, ctx, id);
   });
 }

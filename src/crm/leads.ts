@@ -1,6 +1,6 @@
 /**
- * Leads: the companies tasks are about (reference §13.4). A lead embeds its contacts
- * and its open tasks; deleting a lead deletes its contacts, tasks and activities.
+ * Leads: the companies tasks are about (reference §13.4). A lead embeds its contacts,
+ * its opportunities and its open tasks; deleting a lead deletes its contacts, tasks and activities.
  * Tasks show the lead's current `name` as `lead_name`.
  */
 import { sql } from 'kysely';
@@ -13,6 +13,7 @@ import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { buildContactRow, contactsOfLeads, serializeContact, type ContactInput } from './contacts.js';
 import { contactsWritten } from './channels.js';
+import { opportunitiesOfLeads } from './opportunities.js';
 import { serializeTask } from '../tasks/serialize.js';
 
 export const LEAD_MODEL = 'Lead';
@@ -38,6 +39,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
   const ids = rows.map((r) => r.id);
   const contacts = await contactsOfLeads(ex, ids);
   const tasks = await openTasksOfLeads(ex, ctx.organizationId, ids);
+  const opportunities = await opportunitiesOfLeads(ex, ctx.organizationId, ids);
   const now = ctx.now();
   return rows.map((l) => ({
     contacts: contacts.filter((c) => c.lead_id === l.id).map(serializeContact),
@@ -50,7 +52,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
     html_url: null,
     id: l.id,
     name: l.name,
-    opportunities: [],
+    opportunities: opportunities.filter((o) => o.lead_id === l.id),
     organization_id: l.organization_id,
     status_id: null,
     status_label: l.status_label,

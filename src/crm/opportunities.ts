@@ -297,6 +297,18 @@ export async function createOpportunity(ctx: RequestContext, body: OpportunityIn
   });
 }
 
+/** The opportunities of some leads, oldest first, in Close's JSON (leads embed them, reference §13.4). */
+export async function opportunitiesOfLeads(ex: Executor, organizationId: string, leadIds: string[]): Promise<Record<string, unknown>[]> {
+  if (!leadIds.length) return [];
+  const rows = (await selectWithNames(ex)
+    .where('opportunities.organization_id', '=', organizationId)
+    .where('opportunities.lead_id', 'in', leadIds)
+    .orderBy('opportunities.date_created')
+    .orderBy('opportunities.id')
+    .execute()) as OpportunityWithNames[];
+  return rows.map(serializeOpportunity);
+}
+
 /** `GET /opportunity/{id}/`. @throws CloseError 404. */
 export async function getOpportunity(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
   const row = await findOpportunity(ctx.db.kysely, ctx.organizationId, id);

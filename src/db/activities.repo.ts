@@ -129,6 +129,20 @@ export async function emailsOfThreads(ex: Executor, organizationId: string, thre
     .execute()) as ActivityWithNames[];
 }
 
+/** The latest `Email` of a thread (by `activity_at`, then id), or undefined when it has none. */
+export async function latestEmailOfThread(ex: Executor, organizationId: string, threadId: string): Promise<ActivityRow | undefined> {
+  return ex
+    .selectFrom('activities')
+    .selectAll()
+    .where('thread_id', '=', threadId)
+    .where('organization_id', '=', organizationId)
+    .where('type', '=', 'Email')
+    .orderBy('activity_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** The email threads of a lead (`EmailThread` activities), oldest first. */
 export async function threadsOfLead(ex: Executor, organizationId: string, leadId: string): Promise<ActivityRow[]> {
   return ex

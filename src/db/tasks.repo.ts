@@ -198,7 +198,7 @@ export async function insertTask(ex: Executor, row: TaskRow): Promise<void> {
 
 /** Inserts many tasks in multi-row statements (the importer), skipping ids that exist. */
 export async function insertTasksIgnoringExisting(ex: Executor, rows: TaskRow[]): Promise<void> {
-  // 22 columns a row; stay well under SQLite's 32766 bound parameters.
+  // 23 columns a row; stay well under SQLite's 32766 bound parameters.
   for (let i = 0; i < rows.length; i += 500) {
     await ex
       .insertInto('tasks')
