@@ -119,7 +119,11 @@ test('callEffects: make once, complete missed calls of the number, attach detach
   assert.deepEqual(callEffects(call({ status: 'in-progress' }), call({ status: 'no-answer' }), { tasksOfCall: [], openMissedForNumber: [] }, 'user_ann').map((e) => e.kind), ['insert']);
   assert.deepEqual(callEffects(call({ status: 'in-progress' }), call({ status: 'no-answer' }), { tasksOfCall: [task()], openMissedForNumber: [] }, 'user_ann'), []);
   assert.deepEqual(callEffects(call({ status: 'no-answer' }), call({ status: 'no-answer' }), { tasksOfCall: [], openMissedForNumber: [] }, 'user_ann'), []);
-  // A missed call's own task is not completed by its own later edits.
+  // A missed call's own task is not completed by its own later edits (marked answered after the fact).
+  const own = task({ id: 'noti_own' });
+  assert.deepEqual(callEffects(call({ status: 'no-answer' }), call({ status: 'completed', duration: 20 }), { tasksOfCall: [own], openMissedForNumber: [own, task({ id: 'noti_other' })] }, 'user_ann'), [
+    { kind: 'complete', ids: ['noti_other'], by: 'user_ann' },
+  ]);
   // Attaching a detached call to a lead: its tasks follow, the detached one completes, by the actor.
   const detached = task({ id: 'noti_d', type: 'answered_detached_call' });
   const before = call({ lead_id: null, contact_id: null });
