@@ -138,7 +138,10 @@ test('completing a task records updated, completed and activity.task_completed c
     updated_by_name: 'Ann Lee',
     user_id: h.user.id,
     user_name: 'Ann Lee',
+    users: [h.user.id],
   });
+  // The event carries the activity as its endpoint shows it.
+  assert.deepEqual((await h.req('GET', `/api/v1/activity/task_completed/${activityId}/`)).body, activity.data);
 
   h.setNow(T0 + 120_000);
   await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: false } });
@@ -364,4 +367,29 @@ test('work no request caused (a generated task) records events with null actor f
   );
   assert.deepEqual(ev.data, { ...(await h.req('GET', `/api/v1/task/${id}/`)).body, view: null });
   assert.equal(ev.data.phone_formatted, '+1 650-333-4444');
+});
+
+test('generated tasks record their events: a missed call makes task.missed_call created, a call back updated and completed', async () => {
+  h.setNow(T0);
+  const lead = await makeLead(h, 'Caller Co');
+  const c = await h.req('POST', '/api/v1/contact/', { body: { lead_id: lead, name: 'Cal', phones: [{ phone: '+1 415 555 0199' }] } });
+  assert.equal(c.status, 200, c.raw);
+  const missed = await h.req('POST', '/api/v1/activity/call/', { body: { direction: 'inbound', status: 'no-answer', phone: '(415) 555-0199' } });
+  assert.equal(missed.status, 200, missed.raw);
+  const task = (await h.req('GET', `/api/v1/task/?_type=missed_call&lead_id=${lead}`)).body.data[0];
+  assert.ok(task, 'the missed call made a task');
+  const created = await eventsOf(task.id);
+  assert.deepEqual(created.map((e) => [e.object_type, e.action]), [['task.missed_call', 'created']]);
+  assert.deepEqual(created[0].data, asInEvent(task));
+  assert.equal(created[0].user_id, h.user.id);
+  assert.deepEqual(created[0].meta, { request_method: 'POST', request_path: '/api/v1/activity/call/' });
+
+  h.advance(60_000);
+  const back = await h.req('POST', '/api/v1/activity/call/', { body: { direction: 'outbound', status: 'completed', duration: 30, phone: '4155550199' } });
+  assert.equal(back.status, 200, back.raw);
+  const all = await eventsOf(task.id);
+  assert.deepEqual(all.map((e) => e.action), ['completed', 'updated', 'created']);
+  assert.ok(all[1].changed_fields.includes('is_complete'));
+  assert.equal(all[1].previous_data.is_complete, false);
+  assert.equal(all[0].data.is_complete, true);
 });

@@ -1,7 +1,11 @@
 /**
  * `tasklane demo`: a fresh database holding a demo organization, two users in
  * different time zones, leads with contacts, the eight seed tasks of Close's
- * documentation imported, and lead tasks spread over yesterday, today and next week.
+ * documentation imported, lead tasks spread over yesterday, today and next week, and
+ * generated tasks made the way Close makes them (issue 3): through the same services
+ * the activity and opportunity endpoints call, a missed call, a voicemail, an answered
+ * call from an unknown number, an inbound email thread of two emails, a sent email
+ * awaiting a follow-up, an inbound SMS and an opportunity due today.
  *
  * The demo organization has the id of the seed example's organization, so the seed
  * tasks are served exactly as the example shows them.
@@ -18,6 +22,10 @@ import { todayDayMs } from '../tasks/time.js';
 import type { RequestContext } from '../context.js';
 import { importTaskDump } from '../tasks/importer.js';
 import { readDumpFile } from './dumpfile.js';
+import { createCall } from '../crm/calls.js';
+import { createEmail } from '../crm/emails.js';
+import { createSms } from '../crm/sms.js';
+import { createOpportunity } from '../crm/opportunities.js';
 
 export const DEMO_ORG_ID = 'orga_RbREgmiiwcr1w2b4cOnCMQaQPSIFxMqAD2Dh243uxcH';
 export const SEED_FIXTURE = fileURLToPath(new URL('../../fixtures/seed-task-list.json', import.meta.url));
@@ -33,7 +41,10 @@ export interface DemoResult {
   database: string;
   organization_id: string;
   users: DemoUser[];
+  /** All tasks, generated ones included. */
   tasks: number;
+  /** Tasks generated from the demo's calls, emails, SMS and opportunity. */
+  generated: number;
 }
 
 /**
@@ -77,14 +88,16 @@ export async function buildDemo(url: string, now: number = Date.now()): Promise<
     }
     const leads = [
       { name: 'Bluth Company', contacts: [{ name: 'Michael Bluth', title: 'CEO', phones: [{ phone: '+1 415 555 0134', type: 'office' }], emails: [{ email: 'michael@bluth.example', type: 'office' }] }] },
-      { name: 'Dunder Mifflin', contacts: [{ name: 'Pam Beesly', title: 'Office Manager', phones: [{ phone: '(570) 555-0187', type: 'office' }] }] },
+      { name: 'Dunder Mifflin', contacts: [{ name: 'Pam Beesly', title: 'Office Manager', phones: [{ phone: '(570) 555-0187', type: 'office' }], emails: [{ email: 'pam@dundermifflin.example', type: 'office' }] }] },
       { name: 'Nakatomi Trading', contacts: [{ name: 'Joseph Takagi', title: 'President', phones: [{ phone: '+81 3-5555-0100', type: 'office' }] }] },
     ];
     let tasks = 0;
+    const leadIds: string[] = [];
     for (const [i, l] of leads.entries()) {
       const owner = users[i % users.length];
       const ctx = ctxFor(db, org.id, owner, now);
       const lead = (await createLead(ctx, l)) as { id: string; contacts: { id: string }[] };
+      leadIds.push(lead.id);
       const today = todayDayMs(now, ctx.zone);
       const plan = [
         { text: `Follow up with ${l.contacts[0].name} about the proposal`, date: dayString(today - MS_PER_DAY) },
@@ -104,8 +117,102 @@ export async function buildDemo(url: string, now: number = Date.now()): Promise<
     }
     const summary = await importTaskDump(db, org.id, readDumpFile(SEED_FIXTURE), { now });
     tasks += summary.inserted;
-    return { database: db.location, organization_id: org.id, users, tasks };
+    const generated = await makeGeneratedTasks(db, org.id, users, leadIds, now);
+    tasks += generated;
+    return { database: db.location, organization_id: org.id, users, tasks, generated };
   } finally {
     await db.close();
   }
+}
+
+/**
+ * Logs the demo's communications and opportunity through the services behind
+ * `/activity/call/`, `/activity/email/`, `/activity/sms/` and `/opportunity/`, so their
+ * tasks arise as they do in use (D29, D32).
+ * @returns how many generated tasks exist afterwards.
+ */
+async function makeGeneratedTasks(db: Db, organizationId: string, users: DemoUser[], leadIds: string[], now: number): Promise<number> {
+  const [ann, kenji] = users;
+  const asAnn = ctxFor(db, organizationId, ann, now);
+  const asKenji = ctxFor(db, organizationId, kenji, now);
+  const ago = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
+  const annLine = '+1 415 555 0100';
+  const kenjiLine = '+81 3-5555-0199';
+
+  // Michael Bluth (Bluth Company) called Ann and nobody picked up: missed_call.
+  await createCall(asAnn, { direction: 'inbound', status: 'no-answer', phone: '(415) 555-0134', local_phone: annLine, date_created: ago(95) });
+  // An unknown caller left Kenji a voicemail: voicemail, on no lead.
+  await createCall(asKenji, {
+    direction: 'inbound',
+    status: 'completed',
+    phone: '+1 631-423-8017',
+    local_phone: kenjiLine,
+    voicemail_duration: 21,
+    voicemail_url: 'https://recordings.demo.tasklane.dev/voicemail-1.mp3',
+    date_created: ago(80),
+  });
+  // Ann answered a call from a number on no contact: answered_detached_call.
+  await createCall(asAnn, {
+    direction: 'inbound',
+    status: 'completed',
+    duration: 185,
+    phone: '650-429-8174',
+    local_phone: annLine,
+    recording_url: 'https://recordings.demo.tasklane.dev/call-2.mp3',
+    date_created: ago(60),
+  });
+  // Two emails from Michael on one thread: one incoming_email whose emails list holds both.
+  for (const [minutes, text] of [
+    [50, 'Hi Ann, does your company provide metrics for last quarter?'],
+    [20, 'Following up on my question below: we need the numbers by Friday.\n\nThanks, Michael'],
+  ] as const) {
+    await createEmail(asAnn, {
+      status: 'inbox',
+      sender: 'Michael Bluth <michael@bluth.example>',
+      to: ['ann@demo.tasklane.dev'],
+      subject: minutes === 50 ? 'Quarterly metrics' : 'Re: Quarterly metrics',
+      body_text: text,
+      date_created: ago(minutes),
+    });
+  }
+  // Kenji sent Pam an offer and wants to follow up in two days if she does not answer: email_followup (Future).
+  await createEmail(asKenji, {
+    status: 'sent',
+    sender: 'Kenji Sato <kenji@demo.tasklane.dev>',
+    to: ['pam@dundermifflin.example'],
+    subject: 'I have an offer for you',
+    body_text: "Pam, we can match last year's paper price for another twelve months.\n\nPlease respond if you're interested.",
+    followup_date: new Date(now + 2 * 86_400_000).toISOString(),
+    date_created: ago(30),
+  });
+  // Pam texted Kenji's number: incoming_sms (with a picture: MMS).
+  await createSms(
+    asKenji,
+    {
+      status: 'inbox',
+      remote_phone: '570.555.0187',
+      local_phone: kenjiLine,
+      text: 'Got your email. Can we talk tomorrow morning?',
+      attachments: [{ url: 'https://media.demo.tasklane.dev/mms/photo-1.png', filename: 'photo-1.png', content_type: 'image/png', size: 15148 }],
+      date_created: ago(10),
+    },
+    true,
+  );
+  // Nakatomi's renewal is expected to close today: opportunity_due, assigned to Ann.
+  await createOpportunity(asKenji, {
+    lead_id: leadIds[2],
+    user_id: ann.id,
+    value: 130000,
+    value_period: 'one_time',
+    note: 'Renewal, two-year term',
+    date_won: dayString(todayDayMs(now, asAnn.zone)),
+  });
+  const row = await db.kysely
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .where('id', 'like', 'noti_%')
+    .where('date_created', '=', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

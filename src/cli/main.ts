@@ -18,6 +18,7 @@ import { readDumpFile } from './dumpfile.js';
 import { buildDemo } from './demo.js';
 import { startDeliveryWorker } from '../events/delivery.js';
 import { startEventPruning } from '../events/eventlog.js';
+import { EMULATOR, foreignOrganizations } from '../server/emulator.js';
 
 /** Files above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
@@ -45,12 +46,14 @@ const dbOption = () => new Option('--db <path>', 'database file (env DATABASE_UR
 
 /**
  * Starts the HTTP server on `db` and resolves once it listens; also starts the webhook
- * delivery worker and the hourly prune of events older than 30 days (issue 5).
+ * delivery worker and the hourly prune of events older than 30 days (issue 5). With
+ * `emulator`, adds the emulator routes and prints its key and a warning (issue 3).
  */
-async function serve(db: Db, host: string, port: number, strictParams: boolean): Promise<void> {
+async function serve(db: Db, host: string, port: number, strictParams: boolean, emulator = false): Promise<void> {
   const app = await buildApp({
     db,
     strictParams,
+    emulator,
     rateLimit: config.rateLimit,
     webhookBlockPrivate: config.webhookBlockPrivate,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -73,6 +76,19 @@ async function serve(db: Db, host: string, port: number, strictParams: boolean):
   process.once('SIGTERM', close);
   const address = await app.listen({ host, port });
   process.stderr.write(`tasklane listening on ${address} (database ${db.location})\n`);
+  if (emulator) {
+    process.stderr.write(
+      [
+        'WARNING: emulator mode. POST /__emulator/reset deletes every record of this database and the',
+        'clock can be moved by anyone who can reach the port. Never use it with real data or expose it.',
+        `Emulator API key: ${EMULATOR.apiKey}  (organization ${EMULATOR.organizationId}, user ${EMULATOR.userId})`,
+        `  curl -u ${EMULATOR.apiKey}: ${address}/api/v1/me/`,
+        `  curl -X POST ${address}/__emulator/reset`,
+        `  curl -X PUT -H 'Content-Type: application/json' -d '{"now": "2026-01-01T09:00:00Z"}' ${address}/__emulator/clock`,
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
 export function buildProgram(): Command {
@@ -87,9 +103,23 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port (env PORT)', (v) => Number(v))
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--strict-params', 'answer 400 to unknown query parameters instead of ignoring them (D5)')
+    .option(
+      '--emulator',
+      'emulator mode for integration tests: POST /__emulator/reset, PUT /__emulator/clock, a fixed API key; ' +
+        'uses a private in-memory database unless --db is given (never for real data)',
+    )
     .action(async (opts) => {
-      const db = await openDb(dbUrl(opts));
-      await serve(db, opts.host ?? config.host, opts.port ?? config.port, Boolean(opts.strictParams) || config.strictParams);
+      const emulator = Boolean(opts.emulator);
+      // The emulator's reset deletes everything: it never falls back to DATABASE_URL.
+      const db = await openDb(emulator ? (opts.db ?? ':memory:') : dbUrl(opts));
+      if (emulator) {
+        const foreign = await foreignOrganizations(db);
+        if (foreign.length) {
+          await db.close();
+          throw new Error(`${db.location} holds organizations other than the emulator's (${foreign.slice(0, 3).join(', ')}); its reset would delete them. Give the emulator its own --db file, or none (in memory)`);
+        }
+      }
+      await serve(db, opts.host ?? config.host, opts.port ?? config.port, Boolean(opts.strictParams) || config.strictParams, emulator);
     });
 
   const org = program.command('org').description('organizations');
@@ -177,7 +207,7 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('build a fresh demo database (two users, leads, contacts, the seed tasks) and print API keys')
+    .description('build a fresh demo database (two users, leads, contacts, the seed tasks, generated tasks) and print API keys')
     .addOption(dbOption())
     .option('--serve', 'then serve it')
     .option('--port <port>', 'port (env PORT)', (v) => Number(v))
@@ -189,12 +219,13 @@ export function buildProgram(): Command {
       const port = opts.port ?? config.port;
       const base = `http://${host}:${port}/api/v1`;
       const lines = [
-        `Demo database ${result.database}: organization ${result.organization_id}, ${result.tasks} tasks.`,
+        `Demo database ${result.database}: organization ${result.organization_id}, ${result.tasks} tasks (${result.generated} generated from calls, emails, SMS and an opportunity).`,
         ...result.users.map((u) => `  ${u.name} (${u.timezone})  API key: ${u.api_key}`),
         '',
         'Try:',
         `  curl -u ${result.users[0].api_key}: '${base}/task/?view=inbox'`,
         `  curl -u ${result.users[0].api_key}: '${base}/task/?_type=all&_limit=5'`,
+        `  curl -u ${result.users[0].api_key}: '${base}/task/?_type__in=missed_call,voicemail,answered_detached_call,incoming_email,opportunity_due&view=inbox'`,
       ];
       print(opts.json, { ...result, base_url: base }, lines.join('\n'));
       if (opts.serve) await serve(await openDb(dbUrl(opts)), host, port, config.strictParams);

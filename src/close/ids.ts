@@ -43,6 +43,7 @@ export const ID_PREFIX = {
   user: 'user_',
   organization: 'orga_',
   activity: 'acti_',
+  opportunity: 'oppo_',
   membership: 'memb_',
   apiKey: 'apik_',
   event: 'ev_',

@@ -11,6 +11,7 @@ import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { parsePhone } from './phones.js';
 import { recordEvents, taskEvent, taskSnapshots } from '../events/record.js';
+import { contactsWritten } from './channels.js';
 
 /** A phone as the API accepts it. */
 export interface PhoneInput {
@@ -154,6 +155,7 @@ export async function createContact(ctx: RequestContext, input: ContactInput): P
     const now = ctx.now();
     const row = buildContactRow(ctx, lead.id, input, now);
     await trx.insertInto('contacts').values(row).execute();
+    await contactsWritten(trx, ctx, [row]);
     await trx.updateTable('leads').set({ date_updated: now }).where('id', '=', lead.id).execute();
     return serializeContact(row);
   });
@@ -208,14 +210,16 @@ export async function updateContact(ctx: RequestContext, id: string, input: Cont
     if (emails) patch.emails = JSON.stringify(emails);
     if (input.lead_id !== undefined) patch.lead_id = input.lead_id;
     await trx.updateTable('contacts').set(patch).where('id', '=', id).execute();
+    await contactsWritten(trx, ctx, [{ ...row, ...patch }]);
     return serializeContact({ ...row, ...patch });
   });
 }
 
 /**
- * `DELETE /contact/{id}/`: answers `{}`; tasks that pointed at the contact no longer
- * do, and each such task records an `updated` event (`contact_id`, `contact_name`) in
- * the same transaction (issue 5).
+ * `DELETE /contact/{id}/`: answers `{}`; tasks and opportunities that pointed at the
+ * contact no longer do, and each such task records an `updated` event (`contact_id`,
+ * `contact_name`) in the same transaction (issue 5); its phone and email lookups go
+ * with it (cascade).
  */
 export async function deleteContact(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
@@ -224,6 +228,7 @@ export async function deleteContact(ctx: RequestContext, id: string): Promise<Re
     const taskIds = (await trx.selectFrom('tasks').select('id').where('contact_id', '=', id).orderBy('id').execute()).map((t) => t.id);
     const before = await taskSnapshots(trx, ctx.organizationId, taskIds);
     await trx.updateTable('tasks').set({ contact_id: null }).where('contact_id', '=', id).execute();
+    await trx.updateTable('opportunities').set({ contact_id: null }).where('contact_id', '=', id).execute();
     await trx.deleteFrom('contacts').where('id', '=', id).execute();
     const after = await taskSnapshots(trx, ctx.organizationId, taskIds);
     await recordEvents(

@@ -1,6 +1,6 @@
 /**
- * Leads: the companies tasks are about (reference §13.4). A lead embeds its contacts
- * and its open tasks; deleting a lead deletes its contacts, tasks and activities.
+ * Leads: the companies tasks are about (reference §13.4). A lead embeds its contacts,
+ * its opportunities and its open tasks; deleting a lead deletes its contacts, tasks and activities.
  * Tasks show the lead's current `name` as `lead_name`.
  */
 import { sql } from 'kysely';
@@ -15,6 +15,8 @@ import { isoformat } from '../close/dates.js';
 import { first, parseList, type Page, type Params } from '../close/params.js';
 import { buildContactRow, contactsOfLeads, serializeContact, type ContactInput } from './contacts.js';
 import { serializeTasks } from '../tasks/serialize.js';
+import { contactsWritten } from './channels.js';
+import { opportunitiesOfLeads } from './opportunities.js';
 
 export const LEAD_MODEL = 'Lead';
 
@@ -39,6 +41,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
   const ids = rows.map((r) => r.id);
   const contacts = await contactsOfLeads(ex, ids);
   const tasks = await openTasksOfLeads(ex, ctx.organizationId, ids);
+  const opportunities = await opportunitiesOfLeads(ex, ctx.organizationId, ids);
   const now = ctx.now();
   return rows.map((l) => ({
     contacts: contacts.filter((c) => c.lead_id === l.id).map(serializeContact),
@@ -51,7 +54,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
     html_url: null,
     id: l.id,
     name: l.name,
-    opportunities: [],
+    opportunities: opportunities.filter((o) => o.lead_id === l.id),
     organization_id: l.organization_id,
     status_id: null,
     status_label: l.status_label,
@@ -92,7 +95,10 @@ export async function createLead(ctx: RequestContext, input: LeadInput): Promise
       }
     });
     if (Object.keys(contactErrors).length) throw CloseError.validation({ contacts: { errors: contactErrors } });
-    if (contactRows.length) await trx.insertInto('contacts').values(contactRows).execute();
+    if (contactRows.length) {
+      await trx.insertInto('contacts').values(contactRows).execute();
+      await contactsWritten(trx, ctx, contactRows);
+    }
     return (await serializeLeads(ctx, trx, [lead]))[0];
   });
 }
@@ -148,10 +154,10 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
 }
 
 /**
- * `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks and activities;
- * answers `{}`. Each task and activity gets its `deleted` event, with the full object
- * in `previous_data` (reference §12.2: deleting a lead cascades `deleted` events to its
- * tasks), in the same transaction.
+ * `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks, activities and
+ * opportunities; answers `{}`. Each task and activity gets its `deleted` event, with
+ * the full object in `previous_data` (reference §12.2: deleting a lead cascades
+ * `deleted` events to its tasks), in the same transaction.
  * @throws CloseError 404.
  */
 export async function deleteLead(ctx: RequestContext, id: string): Promise<Record<string, never>> {
@@ -159,13 +165,14 @@ export async function deleteLead(ctx: RequestContext, id: string): Promise<Recor
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     const tasks = (await findTasks(trx, ctx.organizationId, await taskIdsOfLead(trx, id))).sort((a, b) => (a.id < b.id ? -1 : 1));
-    const activities = await activitySnapshots(trx, (await activityIdsOfLead(trx, id)).sort());
+    const activities = await activitySnapshots(trx, ctx.organizationId, (await activityIdsOfLead(trx, id)).sort());
     await recordEvents(trx, ctx, [
       ...tasks.map((t) => taskEvent('deleted', { before: taskEventJson(t, ctx.now()) })),
       ...activities.map((a) => activityEvent('deleted', { before: a })),
     ]);
     await trx.deleteFrom('tasks').where('lead_id', '=', id).execute();
     await trx.deleteFrom('activities').where('lead_id', '=', id).execute();
+    await trx.deleteFrom('opportunities').where('lead_id', '=', id).execute();
     await trx.deleteFrom('contacts').where('lead_id', '=', id).execute();
     await trx.deleteFrom('leads').where('id', '=', id).execute();
   });

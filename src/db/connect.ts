@@ -16,6 +16,7 @@ import type { Database } from './schema.js';
 import type { DialectName } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_events.js';
+import * as m0003 from './migrations/0003_generated.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -33,6 +34,7 @@ export const DEFAULT_DB_PATH = './data/tasklane.db';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_events': m0002,
+  '0003_generated': m0003,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

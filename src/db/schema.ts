@@ -103,6 +103,12 @@ export interface TaskRow {
    * so an imported task is served exactly as the dump showed it. Null otherwise.
    */
   wire_overrides: string | null;
+  /**
+   * What automatic completion matches on (D30; migration 0003): `phone:+E164` for
+   * call and SMS tasks, `thread:acti_…` for email tasks, `opportunity:oppo_…` for
+   * `opportunity_due`; null for lead and outgoing_call tasks.
+   */
+  match_key?: string | null;
   date_created: number;
   date_updated: number;
 }
@@ -119,6 +125,8 @@ export interface ActivityRow {
   updated_by: string | null;
   /** JSON object of the type-specific fields. */
   data: string;
+  /** The `EmailThread` activity an `Email` activity belongs to; null for other types (migration 0003). */
+  thread_id?: string | null;
   activity_at: number;
   date_created: number;
   date_updated: number;
@@ -178,6 +186,34 @@ export interface WebhookSubscriptionRow {
   date_updated: number;
 }
 
+/**
+ * An opportunity (reference §13.6). `value` is in the currency's minor unit (cents);
+ * `date_won_day` is the expected (or actual) close date as UTC midnight ms of that
+ * calendar day; `date_lost` an instant (ms).
+ */
+export interface OpportunityRow {
+  id: string;
+  organization_id: string;
+  lead_id: string;
+  contact_id: string | null;
+  user_id: string;
+  /** `active`, `won` or `lost`. */
+  status_type: string;
+  value: number | null;
+  value_currency: string;
+  /** `one_time`, `monthly` or `annual`. */
+  value_period: string;
+  /** 0..100. */
+  confidence: number;
+  note: string;
+  date_won_day: number | null;
+  date_lost: number | null;
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
 /** The outbox: one delivery of one event to one subscription. */
 export interface WebhookDeliveryRow {
   id: string;
@@ -199,6 +235,24 @@ export interface WebhookDeliveryRow {
   date_delivered: number | null;
 }
 
+/** A contact's phone number in E.164, for finding the contact of a call or SMS (migration 0003). */
+export interface ContactPhoneRow {
+  organization_id: string;
+  phone_e164: string;
+  contact_id: string;
+  lead_id: string;
+  date_created: number;
+}
+
+/** A contact's email address, lower-cased, for finding the contact of an email (migration 0003). */
+export interface ContactEmailRow {
+  organization_id: string;
+  email: string;
+  contact_id: string;
+  lead_id: string;
+  date_created: number;
+}
+
 export interface Database {
   organizations: OrganizationRow;
   users: UserRow;
@@ -211,4 +265,7 @@ export interface Database {
   events: EventRow;
   webhook_subscriptions: WebhookSubscriptionRow;
   webhook_deliveries: WebhookDeliveryRow;
+  opportunities: OpportunityRow;
+  contact_phones: ContactPhoneRow;
+  contact_emails: ContactEmailRow;
 }

@@ -274,7 +274,7 @@ export async function insertTask(ex: Executor, row: TaskRow): Promise<void> {
 
 /** Inserts many tasks in multi-row statements (the importer), skipping ids that exist. */
 export async function insertTasksIgnoringExisting(ex: Executor, rows: TaskRow[]): Promise<void> {
-  // 22 columns a row; stay well under SQLite's 32766 bound parameters.
+  // 23 columns a row; stay well under SQLite's 32766 bound parameters.
   for (let i = 0; i < rows.length; i += 500) {
     await ex
       .insertInto('tasks')
@@ -311,4 +311,34 @@ export async function openTasksOfLeads(ex: Executor, organizationId: string, lea
     .orderBy('id')
     .execute();
   return withNames(ex, rows);
+}
+
+/**
+ * Open tasks of the organization with `match_key` = `key` and a type in `types`
+ * (automatic completion, D30; index `tasks_match`), oldest first.
+ */
+export async function openTasksByKey(ex: Executor, organizationId: string, key: string, types: readonly string[]): Promise<TaskRow[]> {
+  if (!types.length) return [];
+  return ex
+    .selectFrom('tasks')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('match_key', '=', key)
+    .where('is_complete', '=', 0)
+    .where('type', 'in', [...types])
+    .orderBy('date_created')
+    .orderBy('id')
+    .execute();
+}
+
+/** Every task (open or complete) of the organization whose object is `objectId`, oldest first (index `tasks_object`). */
+export async function tasksOfObject(ex: Executor, organizationId: string, objectId: string): Promise<TaskRow[]> {
+  return ex
+    .selectFrom('tasks')
+    .selectAll()
+    .where('object_id', '=', objectId)
+    .where('organization_id', '=', organizationId)
+    .orderBy('date_created')
+    .orderBy('id')
+    .execute();
 }

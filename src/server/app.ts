@@ -20,6 +20,9 @@ const PACKAGE_VERSION: string = packageJson.version;
 import { eventRoutes } from './routes/event.js';
 import { webhookRoutes } from './routes/webhook.js';
 import { ID_PREFIX, newShortId } from '../close/ids.js';
+import { activityRoutes } from './routes/activity.js';
+import { opportunityRoutes } from './routes/opportunity.js';
+import { EmulatorClock, ensureEmulatorAccount, registerEmulatorRoutes } from './emulator.js';
 
 export interface AppOptions {
   db: Db;
@@ -33,10 +36,16 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** SSRF guard for webhook URLs (env `WEBHOOK_BLOCK_PRIVATE`); off by default. */
   webhookBlockPrivate?: boolean;
+  /**
+   * Emulator mode (issue 3; `server/emulator.ts`): adds `/__emulator/reset` and a
+   * settable clock over `clock`, and makes sure the fixed emulator account exists.
+   * Off by default; never for real data (a reset deletes everything).
+   */
+  emulator?: boolean;
 }
 
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
-export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...eventRoutes, ...webhookRoutes];
+export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...activityRoutes, ...opportunityRoutes, ...eventRoutes, ...webhookRoutes];
 
 /** Builds the app; call `listen` or `inject` on the result. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -55,11 +64,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   registerBodyParsers(app);
   registerErrorHandling(app);
-  const clock = opts.clock ?? systemClock;
+  const auth = new Authenticator(opts.db);
+  let clock = opts.clock ?? systemClock;
+  if (opts.emulator) {
+    const emulatorClock = new EmulatorClock(clock);
+    clock = emulatorClock.now;
+    await ensureEmulatorAccount(opts.db.kysely, clock());
+    registerEmulatorRoutes(app, { db: opts.db, clock: emulatorClock, auth });
+  }
   registerCloseRoutes(app, closeRoutes, {
     db: opts.db,
     clock,
-    auth: new Authenticator(opts.db),
+    auth,
     strictParams: opts.strictParams ?? false,
     rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
     settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false },

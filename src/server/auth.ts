@@ -43,6 +43,11 @@ export class Authenticator {
 
   constructor(private readonly db: Db) {}
 
+  /** Forgets every remembered key (the emulator's reset, which deletes every key). */
+  clear(): void {
+    this.cache.clear();
+  }
+
   /** @throws CloseError 401 for missing, malformed or unknown credentials (D27). */
   async authenticate(header: string | undefined): Promise<Principal> {
     const key = apiKeyFromHeader(header);

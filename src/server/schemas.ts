@@ -68,6 +68,9 @@ interface SchemaError {
 
 /** One readable sentence for the errors at one path. */
 function describe(errors: SchemaError[]): string {
+  // A bound broken by a value of the right type says so, rather than naming the other types it is not.
+  const bound = errors.find((e) => e.keyword === 'minimum' || e.keyword === 'maximum');
+  if (bound) return `Must be ${bound.keyword === 'minimum' ? 'at least' : 'at most'} ${bound.params.limit}.`;
   const expected: string[] = [];
   for (const e of errors) {
     if (e.keyword === 'type') expected.push(String(e.params.type));
@@ -156,3 +159,96 @@ export const WebhookUpdateSchema = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('paused')])),
 });
 export type WebhookUpdateBody = Static<typeof WebhookUpdateSchema>;
+
+const NullableInt = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+const NullableStringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
+/** A nullable enum of string literals. */
+const NullableEnum = (values: readonly string[], description?: string) =>
+  Type.Union([...values.map((v) => Type.Literal(v)), Type.Null()], description ? { description } : {});
+
+const CALL_STATUS_VALUES = ['created', 'in-progress', 'completed', 'cancel', 'no-answer', 'busy', 'failed', 'timeout'];
+const MESSAGE_STATUS_VALUES = ['inbox', 'draft', 'scheduled', 'outbox', 'sent', 'error'];
+
+/** Common references of an activity body (D32: `user_id` defaults to the caller). */
+const ActivityRefs = {
+  lead_id: Type.Optional(NullableString),
+  contact_id: Type.Optional(NullableString),
+  user_id: Type.Optional(NullableString),
+  date_created: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time' }), Type.Null()])),
+  activity_at: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time' }), Type.Null()])),
+};
+
+/** `POST /activity/call/`, `PUT /activity/call/{id}/` bodies (close-openapi.yml `CreateCallActivity`). */
+export const CallWriteSchema = Type.Object({
+  ...ActivityRefs,
+  direction: Type.Optional(NullableEnum(['inbound', 'outbound'], 'default outbound')),
+  status: Type.Optional(NullableEnum(CALL_STATUS_VALUES, 'default completed')),
+  phone: Type.Optional(Type.Union([Type.String({ description: 'the other party; any format, stored E.164' }), Type.Null()])),
+  remote_phone: Type.Optional(NullableString),
+  local_phone: Type.Optional(NullableString),
+  duration: Type.Optional(NullableInt),
+  voicemail_duration: Type.Optional(NullableInt),
+  voicemail_url: Type.Optional(NullableString),
+  recording_url: Type.Optional(NullableString),
+  note: Type.Optional(NullableString),
+  source: Type.Optional(NullableString),
+  outcome_id: Type.Optional(NullableString),
+});
+export type CallWriteBody = Static<typeof CallWriteSchema>;
+
+/** `POST /activity/email/`, `PUT /activity/email/{id}/` bodies (close-openapi.yml `CreateEmailActivity`). */
+export const EmailWriteSchema = Type.Object({
+  ...ActivityRefs,
+  status: Type.Optional(NullableEnum(MESSAGE_STATUS_VALUES)),
+  direction: Type.Optional(NullableEnum(['incoming', 'outgoing'])),
+  subject: Type.Optional(NullableString),
+  body_text: Type.Optional(NullableString),
+  body_html: Type.Optional(NullableString),
+  sender: Type.Optional(NullableString),
+  to: Type.Optional(NullableStringList),
+  cc: Type.Optional(NullableStringList),
+  bcc: Type.Optional(NullableStringList),
+  thread_id: Type.Optional(NullableString),
+  in_reply_to_id: Type.Optional(NullableString),
+  followup_date: Type.Optional(Type.Union([Type.String({ description: 'YYYY-MM-DD or ISO 8601 date-time' }), Type.Null()])),
+  date_sent: Type.Optional(NullableString),
+});
+export type EmailWriteBody = Static<typeof EmailWriteSchema>;
+
+const SmsAttachmentSchema = Type.Object({
+  url: Type.String(),
+  filename: Type.String(),
+  content_type: Type.String(),
+  size: Type.Optional(NullableInt),
+  thumbnail_url: Type.Optional(NullableString),
+  media_id: Type.Optional(NullableString),
+});
+
+/** `POST /activity/sms/`, `PUT /activity/sms/{id}/` bodies (close-openapi.yml `CreateSMSActivity`). */
+export const SmsWriteSchema = Type.Object({
+  ...ActivityRefs,
+  status: Type.Optional(NullableEnum(MESSAGE_STATUS_VALUES)),
+  direction: Type.Optional(NullableEnum(['inbound', 'outbound'])),
+  text: Type.Optional(NullableString),
+  remote_phone: Type.Optional(NullableString),
+  local_phone: Type.Optional(NullableString),
+  attachments: Type.Optional(Type.Union([Type.Array(SmsAttachmentSchema), Type.Null()])),
+});
+export type SmsWriteBody = Static<typeof SmsWriteSchema>;
+
+/** `POST /opportunity/`, `PUT /opportunity/{id}/` bodies (close-openapi.yml `CreateOpportunity`; reference §13.6). */
+export const OpportunityWriteSchema = Type.Object({
+  lead_id: Type.Optional(NullableString),
+  contact_id: Type.Optional(NullableString),
+  user_id: Type.Optional(NullableString),
+  status_id: Type.Optional(NullableString),
+  status_type: Type.Optional(NullableEnum(['active', 'won', 'lost'])),
+  status_label: Type.Optional(NullableString),
+  value: Type.Optional(Type.Union([Type.Integer({ description: 'minor units (cents)' }), Type.Null()])),
+  value_currency: Type.Optional(NullableString),
+  value_period: Type.Optional(NullableEnum(['one_time', 'monthly', 'annual'])),
+  confidence: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  note: Type.Optional(NullableString),
+  date_won: Type.Optional(Type.Union([Type.String({ description: 'the (expected) close date, YYYY-MM-DD' }), Type.Null()])),
+});
+export type OpportunityWriteBody = Static<typeof OpportunityWriteSchema>;

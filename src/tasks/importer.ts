@@ -10,6 +10,8 @@
  *   changes nothing; an id owned by another organization is an error;
  * - the whole file is one transaction: a bad record stops the import with its index
  *   and reason, and nothing of the file is kept;
+ * - generated tasks get the `match_key` made ones have, so they complete the same way
+ *   (a call back to the number of an imported missed call completes it, D30);
  * - where the dump shows a name that differs from the named object's current name, or
  *   lacks a key the type normally has, the task keeps what the dump showed
  *   (`TaskRow.wire_overrides`), so it is served exactly as Close served it.
@@ -21,6 +23,8 @@ import { parseCloseDate } from '../close/dates.js';
 import { addMembership, findOrganization } from '../crm/accounts.js';
 import { COLUMN_FIELDS, COMMON_FIELDS, OPTIONAL_FIELDS, TYPE_FIELDS, isTaskType, type TaskType } from './types.js';
 import type { WireOverrides } from './serialize.js';
+import { matchKeyOf } from './generated.js';
+import { parsePhone } from '../crm/phones.js';
 
 /** A record the importer refused: its position in the file (0-based) and why. */
 export class ImportError extends Error {
@@ -263,6 +267,7 @@ class ImportContext {
       object_id: (rec.object_id as string | null | undefined) ?? null,
       extra: Object.keys(extra).length ? JSON.stringify(extra) : null,
       wire_overrides: overrides.names || overrides.omit ? JSON.stringify(overrides) : null,
+      match_key: matchKeyOf(type, extra, (rec.object_id as string | null | undefined) ?? null, (t) => parsePhone(t)?.e164 ?? null),
       date_created: dateCreated,
       date_updated: dateUpdated,
     };

@@ -21,6 +21,8 @@ import {
   insertTask,
   listTasks,
   matchingTaskIds,
+  openTasksByKey,
+  tasksOfObject,
   updateTask,
   type Executor,
   type TaskWithNames,
@@ -29,9 +31,11 @@ import { findMember } from '../crm/accounts.js';
 import { parseTaskQuery } from './filters.js';
 import { serializeTask, serializeTasks, type TaskJson } from './serialize.js';
 import { todayDayMs } from './time.js';
-import { CREATABLE_TYPES, PRIORITIES, RESOLUTIONS, TASK_MODEL, isTaskType, type TaskType } from './types.js';
+import { CREATABLE_TYPES, PRIORITIES, RESOLUTIONS, TASK_MODEL, extraFieldsOf, isTaskType, type TaskType } from './types.js';
 import { activitySnapshots, createTaskCompleted, deleteActivity } from '../crm/activities.js';
-import { activityEvent, recordEvents, taskEvent, taskEventJson, type NewEvent } from '../events/record.js';
+import { activityEvent, recordEvents, taskEvent, taskEventJson, taskSnapshots, type NewEvent } from '../events/record.js';
+import type { GeneratedTaskDraft, KnownTask, TaskEffect, TaskPatch } from './generated.js';
+import { rowDate } from './serialize.js';
 
 /** Most tasks one bulk update may change (D23). */
 export const BULK_UPDATE_LIMIT = 1000;
@@ -194,7 +198,7 @@ async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, cha
       patch.is_complete = 0;
       if (changes.resolution === undefined) patch.resolution = null;
       if (row.object_type === 'taskcompleted' && row.object_id) {
-        applied.activityDeleted = (await activitySnapshots(ex, [row.object_id]))[0] ?? null;
+        applied.activityDeleted = (await activitySnapshots(ex, row.organization_id, [row.object_id]))[0] ?? null;
         await deleteActivity(ex, row.object_id);
         patch.object_type = null;
         patch.object_id = null;
@@ -219,7 +223,7 @@ async function changeEvents(
   const events: (NewEvent | null)[] = [taskEvent('updated', { before, after })];
   if (applied.completed) events.push(taskEvent('completed', { after }));
   if (applied.activityCreated) {
-    const [activity] = await activitySnapshots(ex, [applied.activityCreated]);
+    const [activity] = await activitySnapshots(ex, String(after.organization_id), [applied.activityCreated]);
     if (activity) events.push(activityEvent('created', { after: activity }));
   }
   if (applied.activityDeleted) events.push(activityEvent('deleted', { before: applied.activityDeleted }));
@@ -370,4 +374,154 @@ export async function deleteOneTask(ctx: RequestContext, id: string): Promise<Re
     await recordEvents(trx, ctx, [taskEvent('deleted', { before: taskEventJson(current, ctx.now()) })]);
   });
   return {};
+}
+
+// ------------------------------------------------------------------ generated tasks
+//
+// Every generated task is inserted, changed, completed and deleted by the system
+// through the four functions below, and nowhere else, so that what must happen on
+// each of those (the event log and webhooks, issue "events") is wired in one place.
+// They run inside the caller's transaction (`ex`) and read the time from `ctx.now()`.
+
+/**
+ * Inserts a generated task (D29): id `noti_…` (D25), not complete, `updated_by` null,
+ * `date_created` = `date_updated` = now; records a `created` event (issue 5).
+ * @returns the new task's id.
+ * @throws Error when `draft.fields` are not exactly the type's own fields (a bug in a rule).
+ */
+export async function insertGeneratedTask(ex: Executor, ctx: RequestContext, draft: GeneratedTaskDraft): Promise<string> {
+  const expected = extraFieldsOf(draft.type).sort().join(',');
+  const got = Object.keys(draft.fields).sort().join(',');
+  if (expected !== got) throw new Error(`generated ${draft.type} task has fields [${got}], expected [${expected}]`);
+  const now = ctx.now();
+  const row: TaskRow = {
+    id: newId(ID_PREFIX.generatedTask),
+    organization_id: ctx.organizationId,
+    type: draft.type,
+    lead_id: draft.lead_id,
+    contact_id: draft.contact_id,
+    assigned_to: draft.assigned_to,
+    created_by: draft.created_by,
+    updated_by: draft.type === 'opportunity_due' ? draft.created_by : null,
+    text: draft.type === 'incoming_sms' ? (draft.text ?? '') : null,
+    is_complete: 0,
+    is_dateless: 0,
+    date_ms: draft.date.ms,
+    date_is_day: draft.date.kind === 'date' ? 1 : 0,
+    priority: null,
+    resolution: null,
+    object_type: draft.object_type,
+    object_id: draft.object_id,
+    extra: JSON.stringify(draft.fields),
+    wire_overrides: null,
+    match_key: draft.match_key,
+    date_created: now,
+    date_updated: now,
+  };
+  await insertTask(ex, row);
+  const after = (await taskSnapshots(ex, ctx.organizationId, [row.id], now)).get(row.id);
+  await recordEvents(ex, ctx, [taskEvent('created', { after })]);
+  return row.id;
+}
+
+/**
+ * Changes a generated task the way a rule says (a move, a grown `emails` list, an
+ * opportunity's new value). `patch.fields` are merged into the stored fields.
+ * `updated_by` becomes `by` when `by` is a user; a system change (null) keeps it.
+ * Records an `updated` event (issue 5).
+ */
+export async function updateGeneratedTask(ex: Executor, ctx: RequestContext, id: string, patch: TaskPatch, by: string | null): Promise<void> {
+  const current = await ex.selectFrom('tasks').select(['extra']).where('id', '=', id).where('organization_id', '=', ctx.organizationId).executeTakeFirst();
+  if (!current) return;
+  const set: Partial<TaskRow> = { date_updated: ctx.now() };
+  if (by !== null) set.updated_by = by;
+  if (patch.date) {
+    set.date_ms = patch.date.ms;
+    set.date_is_day = patch.date.kind === 'date' ? 1 : 0;
+  }
+  if (patch.assigned_to !== undefined) set.assigned_to = patch.assigned_to;
+  if (patch.lead_id !== undefined) set.lead_id = patch.lead_id;
+  if (patch.contact_id !== undefined) set.contact_id = patch.contact_id;
+  if (patch.text !== undefined) set.text = patch.text;
+  if (patch.fields) set.extra = JSON.stringify({ ...(current.extra ? JSON.parse(current.extra) : {}), ...patch.fields });
+  const before = (await taskSnapshots(ex, ctx.organizationId, [id], ctx.now())).get(id);
+  await updateTask(ex, id, set);
+  const after = (await taskSnapshots(ex, ctx.organizationId, [id], ctx.now())).get(id);
+  await recordEvents(ex, ctx, [taskEvent('updated', { before, after })]);
+}
+
+/**
+ * Completes the open tasks among `ids` because the work was done (D30). They go to
+ * the archive; `updated_by` becomes `by` when `by` is a user. Completed generated
+ * tasks keep their `object_type`/`object_id` (TaskCompleted activities are for lead
+ * tasks, D22). Each records `updated` and `completed` events, as a completion through
+ * the API does (issue 5).
+ * @returns how many tasks were completed.
+ */
+export async function completeTasks(ex: Executor, ctx: RequestContext, ids: string[], by: string | null): Promise<number> {
+  if (!ids.length) return 0;
+  const set: Partial<TaskRow> = { is_complete: 1, date_updated: ctx.now() };
+  if (by !== null) set.updated_by = by;
+  const open = (
+    await ex.selectFrom('tasks').select('id').where('organization_id', '=', ctx.organizationId).where('id', 'in', ids).where('is_complete', '=', 0).execute()
+  )
+    .map((r) => r.id)
+    .sort();
+  if (!open.length) return 0;
+  const before = await taskSnapshots(ex, ctx.organizationId, open, ctx.now());
+  await ex.updateTable('tasks').set(set).where('id', 'in', open).execute();
+  const after = await taskSnapshots(ex, ctx.organizationId, open, ctx.now());
+  // As for a completion through the API: `updated` with the diff, then `completed` (issue 5).
+  await recordEvents(
+    ex,
+    ctx,
+    open.flatMap((id) => [taskEvent('updated', { before: before.get(id), after: after.get(id) }), taskEvent('completed', { after: after.get(id) })]),
+  );
+  return open.length;
+}
+
+/** Deletes generated tasks whose reason is gone (their activity deleted, a follow-up withdrawn), recording a `deleted` event for each (issue 5). */
+export async function deleteGeneratedTasks(ex: Executor, ctx: RequestContext, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const before = await taskSnapshots(ex, ctx.organizationId, ids, ctx.now());
+  await ex.deleteFrom('tasks').where('organization_id', '=', ctx.organizationId).where('id', 'in', ids).execute();
+  await recordEvents(
+    ex,
+    ctx,
+    [...before.keys()].sort().map((id) => taskEvent('deleted', { before: before.get(id) })),
+  );
+}
+
+/** Carries out the effects a rule of `tasks/generated.ts` returned, in order, inside `ex`. */
+export async function applyTaskEffects(ex: Executor, ctx: RequestContext, effects: TaskEffect[]): Promise<void> {
+  for (const e of effects) {
+    if (e.kind === 'insert') await insertGeneratedTask(ex, ctx, e.draft);
+    else if (e.kind === 'update') await updateGeneratedTask(ex, ctx, e.id, e.patch, e.by);
+    else if (e.kind === 'complete') await completeTasks(ex, ctx, e.ids, e.by);
+    else await deleteGeneratedTasks(ex, ctx, e.ids);
+  }
+}
+
+/** A stored task as the rules see it. */
+export function knownTask(row: TaskRow): KnownTask {
+  return {
+    id: row.id,
+    type: row.type,
+    is_complete: !!row.is_complete,
+    date: rowDate(row),
+    assigned_to: row.assigned_to,
+    lead_id: row.lead_id,
+    contact_id: row.contact_id,
+    fields: row.extra ? JSON.parse(row.extra) : {},
+  };
+}
+
+/** Open tasks of `types` whose `match_key` is `key`, as the rules see them. */
+export async function openKnownTasks(ex: Executor, ctx: RequestContext, key: string, types: readonly string[]): Promise<KnownTask[]> {
+  return (await openTasksByKey(ex, ctx.organizationId, key, types)).map(knownTask);
+}
+
+/** Every task (open or complete) whose object is `objectId`, as the rules see them. */
+export async function knownTasksOfObject(ex: Executor, ctx: RequestContext, objectId: string): Promise<KnownTask[]> {
+  return (await tasksOfObject(ex, ctx.organizationId, objectId)).map(knownTask);
 }

@@ -15,6 +15,7 @@ import {
   serializeOrganization,
   serializeUser,
 } from '../../crm/accounts.js';
+import { opportunityStatuses } from '../../crm/opportunities.js';
 import type { CloseRoute } from '../routing.js';
 
 const FIELDS_ONLY = new Set(['_fields']);
@@ -65,14 +66,14 @@ export const userRoutes: CloseRoute[] = [
   {
     method: 'GET',
     url: '/organization/:id/',
-    summary: "Fetch the caller's organization with its memberships",
+    summary: "Fetch the caller's organization with its memberships and opportunity statuses",
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => {
       const org = id === ctx.organizationId ? await findOrganization(ctx.db.kysely, id) : undefined;
       if (!org) throw CloseError.notFound('Organization');
       const members = await membershipsOf(ctx.db.kysely, org.id);
       const memberships = members.map((m) => serializeMembership(m, { id: m.membership_id, role_id: m.role_id, organization_id: m.organization_id }));
-      return projectFields({ ...serializeOrganization(org), inactive_memberships: [], memberships }, fields);
+      return projectFields({ ...serializeOrganization(org), inactive_memberships: [], memberships, opportunity_statuses: opportunityStatuses(org.id) }, fields);
     },
   },
 ];

@@ -1,0 +1,134 @@
+/**
+ * Finding a contact (and its lead) by phone number or email address (issue 3:
+ * "a call or SMS from a number finds its contact and lead").
+ *
+ * The lookups `contact_phones` (E.164) and `contact_emails` (lower-cased) are kept in
+ * step with contacts by `contactsWritten`, called in the same transaction as every
+ * contact insert or update; deleting a contact removes its rows by cascade. A number
+ * in national, E.164 or messy form (`(650) 333-4444`, `650.333.4444`,
+ * `+1 650 333 4444`) is parsed by libphonenumber before the lookup, so all find the
+ * same contact.
+ *
+ * When several contacts share a number or address, the one on the lead the caller
+ * named wins; otherwise the oldest contact.
+ */
+import type { RequestContext } from '../context.js';
+import type { ContactRow } from '../db/schema.js';
+import type { Executor } from '../db/tasks.repo.js';
+import { parsePhone } from './phones.js';
+import { contactPhoneEffects } from '../tasks/generated.js';
+import { applyTaskEffects, openKnownTasks } from '../tasks/service.js';
+import { phoneKey } from '../tasks/generated.js';
+
+/** A contact found by a channel. */
+export interface ContactRef {
+  contact_id: string;
+  lead_id: string;
+}
+
+/**
+ * The address inside an email header value: `"John Smith" <john@acme.test>` ->
+ * `john@acme.test`; a bare address is returned trimmed. Lower-cased.
+ * @returns the address, or null when there is none.
+ */
+export function emailAddressOf(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(text);
+  const addr = (m ? m[1] : text).trim().toLowerCase();
+  return /^[^@\s]+@[^@\s]+$/.test(addr) ? addr : null;
+}
+
+function phonesOf(c: ContactRow): string[] {
+  const out = new Set<string>();
+  for (const p of JSON.parse(c.phones) as { phone?: unknown }[]) {
+    if (typeof p.phone !== 'string') continue;
+    const info = parsePhone(p.phone);
+    out.add(info ? info.e164 : p.phone);
+  }
+  return [...out];
+}
+
+function emailsOf(c: ContactRow): string[] {
+  const out = new Set<string>();
+  for (const e of JSON.parse(c.emails) as { email?: unknown }[]) {
+    const a = typeof e.email === 'string' ? emailAddressOf(e.email) : null;
+    if (a) out.add(a);
+  }
+  return [...out];
+}
+
+/**
+ * Rewrites the lookup rows of contacts just inserted or updated, then attaches their
+ * numbers: open `answered_detached_call` tasks of any of those numbers complete and
+ * take the contact and its lead, and so do their calls (D30). Runs in the caller's
+ * transaction.
+ */
+export async function contactsWritten(ex: Executor, ctx: RequestContext, contacts: ContactRow[]): Promise<void> {
+  for (const c of contacts) {
+    await ex.deleteFrom('contact_phones').where('contact_id', '=', c.id).execute();
+    await ex.deleteFrom('contact_emails').where('contact_id', '=', c.id).execute();
+    const phones = phonesOf(c);
+    const emails = emailsOf(c);
+    const now = ctx.now();
+    if (phones.length) {
+      await ex
+        .insertInto('contact_phones')
+        .values(phones.map((phone_e164) => ({ organization_id: c.organization_id, phone_e164, contact_id: c.id, lead_id: c.lead_id, date_created: Number(c.date_created) || now })))
+        .execute();
+    }
+    if (emails.length) {
+      await ex
+        .insertInto('contact_emails')
+        .values(emails.map((email) => ({ organization_id: c.organization_id, email, contact_id: c.id, lead_id: c.lead_id, date_created: Number(c.date_created) || now })))
+        .execute();
+    }
+    for (const phone of phones) {
+      const detached = await openKnownTasks(ex, ctx, phoneKey(phone), ['answered_detached_call']);
+      if (!detached.length) continue;
+      await applyTaskEffects(ex, ctx, contactPhoneEffects({ id: c.id, lead_id: c.lead_id }, detached, ctx.userId));
+      // The detached calls themselves now belong to the contact's lead.
+      const callIds = (await ex.selectFrom('tasks').select('object_id').where('id', 'in', detached.map((t) => t.id)).execute()).map((r) => r.object_id!);
+      await ex
+        .updateTable('activities')
+        .set({ lead_id: c.lead_id, contact_id: c.id, date_updated: ctx.now() })
+        .where('organization_id', '=', ctx.organizationId)
+        .where('id', 'in', callIds)
+        .where('lead_id', 'is', null)
+        .execute();
+    }
+  }
+}
+
+/**
+ * The contact whose phones include `e164`, in the organization.
+ * @param preferLeadId a lead whose contact wins over others with the same number
+ */
+export async function findContactByPhone(ex: Executor, organizationId: string, e164: string, preferLeadId?: string | null): Promise<ContactRef | null> {
+  const rows = await ex
+    .selectFrom('contact_phones')
+    .select(['contact_id', 'lead_id'])
+    .where('organization_id', '=', organizationId)
+    .where('phone_e164', '=', e164)
+    .orderBy('date_created')
+    .orderBy('contact_id')
+    .execute();
+  return rows.find((r) => r.lead_id === preferLeadId) ?? rows[0] ?? null;
+}
+
+/**
+ * The contact whose emails include `address` (any case, or a `Name <address>` form), in the organization.
+ * @param preferLeadId a lead whose contact wins over others with the same address
+ */
+export async function findContactByEmail(ex: Executor, organizationId: string, address: string, preferLeadId?: string | null): Promise<ContactRef | null> {
+  const a = emailAddressOf(address);
+  if (!a) return null;
+  const rows = await ex
+    .selectFrom('contact_emails')
+    .select(['contact_id', 'lead_id'])
+    .where('organization_id', '=', organizationId)
+    .where('email', '=', a)
+    .orderBy('date_created')
+    .orderBy('contact_id')
+    .execute();
+  return rows.find((r) => r.lead_id === preferLeadId) ?? rows[0] ?? null;
+}

@@ -1,0 +1,61 @@
+/**
+ * `/opportunity/` and `/opportunity/{id}/` (reference §13.6; issue 3). Writes keep the
+ * opportunity's `opportunity_due` task in step (D29, D30); see `crm/opportunities.ts`.
+ */
+import { parsePage, projectFields } from '../../close/params.js';
+import {
+  OPPORTUNITY_LIST_PARAMS,
+  OPPORTUNITY_PAGE_LIMITS,
+  createOpportunity,
+  deleteOpportunity,
+  getOpportunity,
+  listOpportunities,
+  updateOpportunity,
+} from '../../crm/opportunities.js';
+import { OpportunityWriteSchema, validateBody } from '../schemas.js';
+import type { CloseRoute } from '../routing.js';
+
+const FIELDS_ONLY = new Set(['_fields']);
+
+export const opportunityRoutes: CloseRoute[] = [
+  {
+    method: 'GET',
+    url: '/opportunity/',
+    summary: 'List or filter opportunities',
+    knownParams: OPPORTUNITY_LIST_PARAMS,
+    handler: async ({ ctx, params, fields }) => {
+      const result = await listOpportunities(ctx, params, parsePage(params, OPPORTUNITY_PAGE_LIMITS));
+      return { ...result, data: result.data.map((o) => projectFields(o, fields)) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/opportunity/',
+    summary: 'Create an opportunity',
+    knownParams: FIELDS_ONLY,
+    body: OpportunityWriteSchema,
+    handler: async ({ ctx, body, fields }) => projectFields(await createOpportunity(ctx, validateBody(OpportunityWriteSchema, body)), fields),
+  },
+  {
+    method: 'GET',
+    url: '/opportunity/:id/',
+    summary: 'Retrieve an opportunity',
+    knownParams: FIELDS_ONLY,
+    handler: async ({ ctx, id, fields }) => projectFields(await getOpportunity(ctx, id), fields),
+  },
+  {
+    method: 'PUT',
+    url: '/opportunity/:id/',
+    summary: 'Update an opportunity',
+    knownParams: FIELDS_ONLY,
+    body: OpportunityWriteSchema,
+    handler: async ({ ctx, id, body, fields }) => projectFields(await updateOpportunity(ctx, id, validateBody(OpportunityWriteSchema, body)), fields),
+  },
+  {
+    method: 'DELETE',
+    url: '/opportunity/:id/',
+    summary: 'Delete an opportunity',
+    knownParams: new Set(),
+    handler: async ({ ctx, id }) => deleteOpportunity(ctx, id),
+  },
+];
