@@ -27,7 +27,7 @@ import {
   sortKeys,
   type ActivitySerializer,
 } from './activities.js';
-import { findContactByPhone } from './channels.js';
+import { findContactByPhone, refsOfNumber } from './channels.js';
 import { phoneDetails, type PhoneDetails } from './phones.js';
 import { callEffects, classifyCall, phoneKey, type CallFacts } from '../tasks/generated.js';
 import { applyTaskEffects, deleteGeneratedTasks, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
@@ -141,15 +141,7 @@ export async function createCall(ctx: RequestContext, body: CallInput): Promise<
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
-    let leadId = refs.lead_id ?? null;
-    let contactId = refs.contact_id ?? null;
-    if (phone && !contactId) {
-      const found = await findContactByPhone(trx, ctx.organizationId, phone.e164, leadId);
-      if (found && (!leadId || found.lead_id === leadId)) {
-        leadId = found.lead_id;
-        contactId = found.contact_id;
-      }
-    }
+    const { leadId, contactId } = await refsOfNumber(trx, ctx.organizationId, refs, phone?.e164 ?? null);
     const now = ctx.now();
     const data: CallData = {
       direction: body.direction ?? 'outbound',

@@ -116,6 +116,25 @@ export async function findContactByPhone(ex: Executor, organizationId: string, e
 }
 
 /**
+ * The lead and contact of an activity with the number `e164`: the ones the body named;
+ * else, when no contact was named, the contact the number belongs to, provided it is
+ * on the named lead or no lead was named.
+ */
+export async function refsOfNumber(
+  ex: Executor,
+  organizationId: string,
+  named: { lead_id?: string | null; contact_id?: string | null },
+  e164: string | null,
+): Promise<{ leadId: string | null; contactId: string | null }> {
+  const leadId = named.lead_id ?? null;
+  const contactId = named.contact_id ?? null;
+  if (!e164 || contactId) return { leadId, contactId };
+  const found = await findContactByPhone(ex, organizationId, e164, leadId);
+  if (found && (!leadId || found.lead_id === leadId)) return { leadId: found.lead_id, contactId: found.contact_id };
+  return { leadId, contactId };
+}
+
+/**
  * The contact whose emails include `address` (any case, or a `Name <address>` form), in the organization.
  * @param preferLeadId a lead whose contact wins over others with the same address
  */

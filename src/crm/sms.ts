@@ -25,7 +25,7 @@ import { FieldErrors } from '../close/params.js';
 import { isoformat } from '../close/dates.js';
 import { randomBase62 } from '../close/ids.js';
 import { activityCommonJson, newActivityRow, readInstant, resolveActivityRefs, sortKeys, type ActivitySerializer } from './activities.js';
-import { findContactByPhone } from './channels.js';
+import { refsOfNumber } from './channels.js';
 import { phoneDetails, type PhoneDetails } from './phones.js';
 import { isSentSms, phoneKey, smsEffects, type SmsAttachment, type SmsFacts } from '../tasks/generated.js';
 import { applyTaskEffects, deleteGeneratedTasks, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
@@ -146,15 +146,7 @@ export async function createSms(ctx: RequestContext, body: SmsInput, sendToInbox
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
-    let leadId = refs.lead_id ?? null;
-    let contactId = refs.contact_id ?? null;
-    if (remote && !contactId) {
-      const found = await findContactByPhone(trx, ctx.organizationId, remote.e164, leadId);
-      if (found && (!leadId || found.lead_id === leadId)) {
-        leadId = found.lead_id;
-        contactId = found.contact_id;
-      }
-    }
+    const { leadId, contactId } = await refsOfNumber(trx, ctx.organizationId, refs, remote?.e164 ?? null);
     const now = ctx.now();
     const created = dateCreated ?? now;
     const at = activityAt ?? created;
