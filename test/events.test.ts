@@ -393,3 +393,21 @@ test('generated tasks record their events: a missed call makes task.missed_call 
   assert.equal(all[1].previous_data.is_complete, false);
   assert.equal(all[0].data.is_complete, true);
 });
+
+test('a write that changes nothing keeps date_updated and records no event', async () => {
+  h.setNow(T0);
+  const t = await makeTask(h, { lead_id: leadId, text: 'Same', date: '2026-03-20', is_complete: true });
+  const before = await eventsOf(t.id);
+  h.advance(60_000);
+  for (const body of [{}, { text: 'Same' }, { is_complete: true }, { date: '2026-03-20' }]) {
+    const r = await h.req('PUT', `/api/v1/task/${t.id}/`, { body });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.date_updated, t.date_updated, JSON.stringify(body));
+  }
+  const bulk = await h.req('PUT', `/api/v1/task/?id=${t.id}`, { body: { text: 'Same' } });
+  assert.deepEqual(bulk.body, { count: 1 });
+  assert.deepEqual((await eventsOf(t.id)).map((e) => e.id), before.map((e) => e.id));
+  // A real change still records one.
+  await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { text: 'Different' } });
+  assert.equal((await eventsOf(t.id)).length, before.length + 1);
+});

@@ -171,3 +171,71 @@ test('no request answers 500 because of what it sent (D28)', async () => {
   // The target survived everything with its text.
   assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).body.text, 'fuzz target');
 });
+
+test('edge input answers in Close shapes: empty view, huge _skip, long lists, many _fields, _all', async () => {
+  const lead = await makeLead(h, 'Edges');
+  const t = await makeTask(h, { lead_id: lead, text: 'edge' });
+  // An empty view is not "no filter" (D15): a bulk update with it changes nothing.
+  for (const url of ['/api/v1/task/?view=', '/api/v1/task/?view=%20']) {
+    assert.equal((await h.req('GET', url)).status, 400, url);
+    assert.equal((await h.req('PUT', url, { body: { is_complete: true } })).status, 400, url);
+  }
+  assert.equal((await h.req('PUT', '/api/v1/task/', { body: { _params: { view: '' }, is_complete: true } })).status, 400);
+  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).body.is_complete, false);
+  // D7: no maximum _skip; past the end is an empty page, whatever the size.
+  for (const skip of ['9223372036854775808', '99999999999999999999']) {
+    assert.deepEqual((await h.req('GET', `/api/v1/task/?_skip=${skip}`)).body, { data: [], has_more: false });
+    assert.equal((await h.req('GET', `/api/v1/lead/?_skip=${skip}`)).status, 200);
+  }
+  // Long id lists: repeats collapse; more than 10000 distinct values is a 400, not a 500.
+  const override = { 'x-http-method-override': 'GET' };
+  const repeated = await h.req('POST', '/api/v1/task/', { body: { _params: { id__in: Array(15_000).fill(t.id).join(',') } }, headers: override });
+  assert.deepEqual(repeated.body.data.map((x: { id: string }) => x.id), [t.id]);
+  const many = await h.req('POST', '/api/v1/task/', { body: { _params: { id__in: Array.from({ length: 10_001 }, (_, i) => `task_${i}`).join(',') } }, headers: override });
+  assert.equal(many.status, 400);
+  assert.ok(many.body['field-errors'].id__in);
+  // Many _fields names: only the known ones come back; `_all` means every field.
+  const names = Array.from({ length: 20_000 }, (_, i) => `f${i}`).concat(['id', 'text']).join(',');
+  const projected = await h.req('POST', '/api/v1/task/', { body: { _params: { id: t.id, _fields: names } }, headers: override });
+  assert.deepEqual(projected.body.data, [{ id: t.id, text: 'edge' }]);
+  assert.deepEqual((await h.req('GET', `/api/v1/task/${t.id}/?_fields=_all`)).body, (await h.req('GET', `/api/v1/task/${t.id}/`)).body);
+});
+
+test('wrong methods answer 405 and malformed URLs or HTTP answer {"error": ...}', async () => {
+  for (const [method, url] of [['PATCH', '/api/v1/task/x/'], ['DELETE', '/api/v1/task/'], ['OPTIONS', '/api/v1/task/'], ['PATCH', '/api/v1/lead/']]) {
+    const r = await h.req(method, url);
+    assert.deepEqual([r.status, r.body], [405, { error: 'The method is not allowed for the requested URL.' }], `${method} ${url}`);
+  }
+  const bad = await h.req('GET', '/api/v1/task/%ZZ/');
+  assert.deepEqual([bad.status, Object.keys(bad.body)], [400, ['error']]);
+  const long = await h.req('GET', `/api/v1/task/${'x'.repeat(2000)}/`);
+  assert.deepEqual([long.status, Object.keys(long.body)], [414, ['error']]);
+  // What Node's HTTP parser refuses never reaches a route; it still answers JSON.
+  const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const { connect } = await import('node:net');
+  const raw = (text: string) =>
+    new Promise<string>((resolve) => {
+      const s = connect(Number(new URL(base).port), '127.0.0.1', () => s.write(text));
+      let out = '';
+      s.on('data', (d) => (out += d));
+      s.on('close', () => resolve(out));
+      s.on('error', () => resolve(out));
+    });
+  for (const text of ['FOO /api/v1/task/ HTTP/1.1\r\nHost: x\r\n\r\n', 'POST /api/v1/task/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n']) {
+    const out = await raw(text);
+    assert.match(out, /^HTTP\/1\.1 400 /);
+    assert.deepEqual(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)), { error: 'The request is not valid HTTP.' });
+  }
+});
+
+test("a task's contact must be on the task's lead", async () => {
+  const a = await makeLead(h, 'Lead A');
+  const b = await makeLead(h, 'Lead B');
+  const cb = (await h.req('POST', '/api/v1/contact/', { body: { lead_id: b, name: 'On B' } })).body.id;
+  const bad = await h.req('POST', '/api/v1/task/', { body: { lead_id: a, contact_id: cb } });
+  assert.deepEqual(bad.body, { errors: [], 'field-errors': { contact: "The contact is not on the task's lead." } });
+  const t = await makeTask(h, { lead_id: a, text: 'x' });
+  assert.equal((await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { contact_id: cb } })).status, 400);
+  // Moving the task to the contact's lead with it is fine.
+  assert.equal((await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { contact_id: cb, lead_id: b } })).body.contact_name, 'On B');
+});

@@ -74,6 +74,9 @@ export interface PageLimits {
   maxLimit: number;
 }
 
+/** The largest `_skip` passed on to SQL; larger ones mean the same: past the end. */
+const MAX_SKIP = 2 ** 50;
+
 /** Page size and offset of a list request (D6, D7). */
 export interface Page {
   limit: number;
@@ -102,30 +105,41 @@ export function parsePage(params: Params, limits: PageLimits): Page {
   if (rawSkip !== undefined) {
     skip = parseIntParam('_skip', rawSkip);
     if (skip < 0) throw CloseError.request(`_skip must be a non-negative integer (got "${rawSkip}" instead).`);
+    // D7 sets no maximum: a skip past every row is an empty page. Past 2^50 it stays
+    // exact in a JS number and within a 64-bit SQL OFFSET, and no table holds that many rows.
+    skip = Math.min(skip, MAX_SKIP);
   }
   return { limit, skip };
 }
 
 /**
- * `_fields=a,b,c` (D9): the requested names, or null when absent or empty (all fields).
- * Repeated `_fields` parameters are merged. Names are trimmed; unknown names are kept
- * here and simply match nothing when projecting.
+ * `_fields=a,b,c` (D9): the requested names, or null when absent, empty or `_all`
+ * (all fields). Repeated `_fields` parameters are merged. Names are trimmed; unknown
+ * names are kept here and simply match nothing when projecting.
  */
-export function parseFields(params: Params): string[] | null {
+export function parseFields(params: Params): ReadonlySet<string> | null {
   const values = params.get('_fields');
   if (!values) return null;
-  const names = values
-    .flatMap((v) => v.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  return names.length ? names : null;
+  const names = new Set(
+    values
+      .flatMap((v) => v.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
+  // `_all` asks for every field (reference §4); tasks have no hidden optional fields.
+  if (!names.size || names.has('_all')) return null;
+  return names;
 }
 
-/** Keeps only the requested keys of `obj` (D9); with `fields` null, returns `obj` unchanged. */
-export function projectFields<T extends Record<string, unknown>>(obj: T, fields: readonly string[] | null): Record<string, unknown> {
+/**
+ * Keeps only the requested keys of `obj` (D9), in the object's own order; with `fields`
+ * null, returns `obj` unchanged. Linear in the object's keys, whatever the number of
+ * names asked for.
+ */
+export function projectFields<T extends Record<string, unknown>>(obj: T, fields: ReadonlySet<string> | null): Record<string, unknown> {
   if (!fields) return obj;
   const out: Record<string, unknown> = {};
-  for (const f of fields) if (Object.prototype.hasOwnProperty.call(obj, f)) out[f] = obj[f];
+  for (const key of Object.keys(obj)) if (fields.has(key)) out[key] = obj[key];
   return out;
 }
 
@@ -143,14 +157,30 @@ export function parseBoolText(raw: string): boolean | null | undefined {
 }
 
 /**
- * An `__in` list (D12): every value of the parameter split on commas, items trimmed,
- * empty items dropped. An empty result matches nothing.
+ * Most distinct values one list parameter may carry. Each becomes a bound SQL
+ * parameter; SQLite accepts 32766 per statement and PostgreSQL 65535, so past this a
+ * query would fail instead of answering.
  */
-export function parseList(values: readonly string[]): string[] {
-  return values
-    .flatMap((v) => v.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+export const MAX_LIST_ITEMS = 10_000;
+
+/**
+ * An `__in` list (D12): every value of the parameter split on commas, items trimmed,
+ * empty items and repeats dropped. An empty result matches nothing.
+ * @throws CloseError 400 naming `name` when it holds more than `MAX_LIST_ITEMS` values.
+ */
+export function parseList(values: readonly string[], name = 'list'): string[] {
+  const items = [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
+  if (items.length > MAX_LIST_ITEMS) {
+    throw CloseError.field(name, `At most ${MAX_LIST_ITEMS} values are accepted (got ${items.length}).`);
+  }
+  return items;
 }
 
 /** A date filter value (D13), or undefined when unparsable. Empty means IS NULL (null). */

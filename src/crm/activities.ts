@@ -147,14 +147,14 @@ export function parseActivityQuery(params: Params, zone: RequestZone, type: stri
   ] as const) {
     const values = params.get(name);
     if (!values) continue;
-    const list = parseList(values);
+    const list = parseList(values, name);
     if (list.length) conditions.push({ kind: 'in', column, values: list });
     else if (column === 'lead_id' || column === 'contact_id' || column === 'user_id') conditions.push({ kind: 'null', column });
     else conditions.push({ kind: 'none' });
   }
   const types = params.get('_type');
   if (types) {
-    const list = parseList(types);
+    const list = parseList(types, '_type');
     if (!list.some((t) => t.toLowerCase() === type.toLowerCase())) conditions.push({ kind: 'none' });
   }
   for (const column of ['date_created', 'activity_at'] as const) {

@@ -180,7 +180,7 @@ export async function listContacts(ctx: RequestContext, params: Params, page: Pa
   if (id !== undefined) qb = qb.where('id', '=', id.trim());
   const idIn = params.get('id__in');
   if (idIn) {
-    const ids = parseList(idIn);
+    const ids = parseList(idIn, 'id__in');
     qb = ids.length ? qb.where('id', 'in', ids) : qb.where('id', '=', '');
   }
   const rows = await qb.orderBy('date_created').orderBy('id').limit(page.limit + 1).offset(page.skip).execute();

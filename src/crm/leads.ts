@@ -128,7 +128,7 @@ export async function listLeads(ctx: RequestContext, params: Params, page: Page)
   if (id !== undefined) qb = qb.where('id', '=', id.trim());
   const idIn = params.get('id__in');
   if (idIn) {
-    const ids = parseList(idIn);
+    const ids = parseList(idIn, 'id__in');
     qb = ids.length ? qb.where('id', 'in', ids) : qb.where('id', '=', '');
   }
   const total = await qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -400,7 +400,7 @@ export async function listOpportunities(ctx: RequestContext, params: Params, pag
   const errors = new FieldErrors();
   const statuses = opportunityStatuses(ctx.organizationId);
   let qb = selectWithNames(ctx.db.kysely).where('opportunities.organization_id', '=', ctx.organizationId);
-  const list = (name: string) => (params.has(name) ? parseList(params.get(name)!) : null);
+  const list = (name: string) => (params.has(name) ? parseList(params.get(name)!, name) : null);
   for (const [names, column] of [
     [['id', 'id__in'], 'id'],
     [['lead_id'], 'lead_id'],

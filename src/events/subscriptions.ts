@@ -100,6 +100,11 @@ function eventItemError(index: number, field: string, message: string): Record<s
   return { errors: { [String(index)]: { errors: [], 'field-errors': { [field]: message } } } };
 }
 
+/** Close's event object types: `<object>` or `<object>.<subtype>` in lower case (reference §12.2). */
+const OBJECT_TYPE_RE = /^[a-z][a-z_]*(\.[a-z][a-z_]*)?$/;
+/** Close's event actions: lower-case words such as `created` or `completed` (reference §12.2). */
+const ACTION_RE = /^[a-z][a-z_]*$/;
+
 /**
  * Checks `url`, `events` and `event_filter` of a write body.
  * @returns the values to store (JSON text for `events` and `event_filter`).
@@ -119,7 +124,8 @@ async function validateTarget(
     } catch {
       parsed = null;
     }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+    // DNS names are at most 253 characters; a URL longer than 2048 is not a receiver's.
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname || parsed.hostname.length > 253 || url.length > 2048) {
       fieldErrors.url = INVALID_URL;
     } else if (blockPrivate) {
       try {
@@ -140,7 +146,9 @@ async function validateTarget(
     body.events.forEach((e, i) => {
       if (fieldErrors.events) return;
       if (!e.object_type.trim()) fieldErrors.events = eventItemError(i, 'object_type', 'This field is required.');
+      else if (!OBJECT_TYPE_RE.test(e.object_type.trim())) fieldErrors.events = eventItemError(i, 'object_type', 'Not an event object type, such as task.lead or activity.task_completed.');
       else if (!e.action.trim()) fieldErrors.events = eventItemError(i, 'action', 'This field is required.');
+      else if (!ACTION_RE.test(e.action.trim())) fieldErrors.events = eventItemError(i, 'action', 'Not an event action, such as created, updated, completed or deleted.');
       else if (e.extra_filter) {
         const f = parseEventFilter(e.extra_filter);
         if ('error' in f) fieldErrors.events = eventItemError(i, 'extra_filter', f.error);

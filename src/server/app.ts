@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Db } from '../db/connect.js';
 import { systemClock, type Clock } from '../context.js';
-import { BODY_LIMIT_BYTES, registerBodyParsers, registerErrorHandling } from './http.js';
+import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerBodyParsers, registerErrorHandling } from './http.js';
 import { Authenticator } from './auth.js';
 import { registerCloseRoutes, type CloseRoute } from './routing.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './ratelimit.js';
@@ -52,7 +52,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    frameworkErrors,
+    clientErrorHandler,
     routerOptions: {
+      // Ids are about 50 characters; longer path segments still reach the route (and its 404).
+      maxParamLength: 1000,
       // D1: with or without the trailing slash, and with a doubled slash; no redirect.
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,

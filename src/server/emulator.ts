@@ -99,6 +99,9 @@ export async function resetEmulatorData(db: Db, nowMs: number): Promise<void> {
 }
 
 /** The clock's state as the emulator answers it. */
+const CLOCK_MIN_MS = Date.parse('0001-01-02T00:00:00Z');
+const CLOCK_MAX_MS = Date.parse('9999-12-30T23:59:59Z');
+
 function clockJson(clock: EmulatorClock): { now: string; pinned: boolean } {
   return { now: isoformat(clock.now()), pinned: clock.isPinned };
 }
@@ -119,6 +122,9 @@ export function registerEmulatorRoutes(app: FastifyInstance, opts: { db: Db; clo
     else {
       const d = typeof raw === 'string' ? parseCloseDate(raw) : null;
       if (!d) throw CloseError.field('now', `${FIELD_TEXT.invalidDate} Use an ISO 8601 date-time, or null for real time (got ${JSON.stringify(raw)}).`);
+      // "Today" must stay a date every zone can write back (years 0001-9999, D13/D18):
+      // keep 14 hours (the widest offset) plus a day clear of both ends.
+      if (d.ms < CLOCK_MIN_MS || d.ms > CLOCK_MAX_MS) throw CloseError.field('now', 'The clock must lie between 0001-01-02 and 9999-12-30.');
       opts.clock.set(d.ms);
     }
     return clockJson(opts.clock);

@@ -3,7 +3,9 @@
  * them (D4; reference §1.3), one error handler that writes Close's error shapes
  * (D26-D28), and Werkzeug's 404 for unknown URLs.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CloseError, NOT_FOUND_URL_TEXT } from '../close/errors.js';
 
 /** Largest accepted body (D4): 1 MiB. A larger one answers 413. */
@@ -64,4 +66,34 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ error: NOT_FOUND_URL_TEXT });
   });
+}
+
+/**
+ * Fastify's own routing faults (a malformed URL, a path segment longer than the router
+ * keeps) in Close's shape: `{"error": "..."}` with their 4xx (D26).
+ * Passed as Fastify's `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const text = error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid.' : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL is too long.' : 'The request is not valid.';
+  void reply.code(status).send({ error: text });
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before any route sees it (an unknown method,
+ * a bad Content-Length, headers too large) with Close's `{"error": "..."}` body, then
+ * closes the connection, as Node does. Passed as Fastify's `clientErrorHandler`.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const text =
+    status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request took too long to arrive.' : 'The request is not valid HTTP.';
+  const body = JSON.stringify({ error: text });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

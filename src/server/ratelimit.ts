@@ -74,9 +74,12 @@ export class RateLimiter {
     const ok = b.tokens >= 1;
     if (ok) b.tokens -= 1;
     this.buckets.set(key, b);
-    const reset = Math.max(1, Math.ceil((capacity - b.tokens) / ratePerMs / 1000));
+    const remaining = Math.max(0, Math.floor(b.tokens));
     const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000));
-    return { ok, state: { limit: capacity, remaining: Math.max(0, Math.floor(b.tokens)), reset }, retryAfter };
+    // With nothing left, `reset` is when the next request may pass (so a 429's `reset`,
+    // `Retry-After` and `rate_reset` agree, reference §7); otherwise when the bucket is full.
+    const reset = remaining === 0 ? retryAfter : Math.max(1, Math.ceil((capacity - b.tokens) / ratePerMs / 1000));
+    return { ok, state: { limit: capacity, remaining, reset }, retryAfter };
   }
 
   /**

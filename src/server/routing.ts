@@ -29,7 +29,7 @@ export interface CloseCall {
   /** The `:id` path segment, when the URL has one. */
   id: string;
   /** `_fields` (D9), or null for all fields. */
-  fields: string[] | null;
+  fields: ReadonlySet<string> | null;
   /** Server settings some routes need (read once at boot, see `config.ts`). */
   settings: ServerSettings;
 }
@@ -145,6 +145,17 @@ export function registerCloseRoutes(app: FastifyInstance, routes: CloseRoute[], 
     for (const [method, route] of methods) {
       if (method === 'POST') continue;
       app.route({ method, url: fullUrl, handler: (req, reply) => serve(route, opts, req, reply) });
+    }
+    // A known URL asked with a method it does not take: 405, as Close's framework answers.
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const) {
+      if (methods.has(method as HttpMethod)) continue;
+      app.route({
+        method,
+        url: fullUrl,
+        handler: async () => {
+          throw CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+        },
+      });
     }
     const post = methods.get('POST');
     app.route({

@@ -106,7 +106,7 @@ function parseTypes(params: Params, errors: FieldErrors): TaskType[] | 'all' | n
     if (v === '') result = null; // D12: `_type=` means IS NULL, which no task is
     else intersect([v], '_type');
   }
-  if (multi) intersect(parseList(multi), '_type__in');
+  if (multi) intersect(parseList(multi, '_type__in'), '_type__in');
   if (result === null || result === 'all') return result;
   return [...(result as Set<TaskType>)];
 }
@@ -132,7 +132,7 @@ export function parseTaskQuery(params: Params, zone: RequestZone): TaskQuery {
   }
   const idIn = params.get('id__in');
   if (idIn) {
-    const values = parseList(idIn);
+    const values = parseList(idIn, 'id__in');
     conditions.push(values.length ? { kind: 'in', column: 'id', values } : { kind: 'none' });
   }
 
@@ -146,7 +146,9 @@ export function parseTaskQuery(params: Params, zone: RequestZone): TaskQuery {
 
   let view: TaskView | null = null;
   const rawView = first(params, 'view');
-  if (rawView !== undefined && rawView.trim() !== '') {
+  if (rawView !== undefined) {
+    // D15: any other value, the empty one included, is a 400 (an empty view silently
+    // matching everything would let a bulk update touch every task).
     const v = rawView.trim();
     if (v === 'inbox' || v === 'future' || v === 'archive') view = v;
     else errors.add('view', `Unknown view "${rawView}": use inbox, future or archive.`);

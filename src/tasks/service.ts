@@ -59,6 +59,8 @@ export interface TaskWriteBody {
 interface TaskChanges {
   lead_id?: string;
   contact_id?: string | null;
+  /** The lead of the contact named by `contact_id`, to check it is the task's lead. */
+  contactLeadId?: string;
   assigned_to?: string;
   text?: string;
   /** A new date; `dateless` true when it was cleared (D20: dateless tasks are dated today). */
@@ -92,9 +94,12 @@ async function validateChanges(ctx: RequestContext, ex: Executor, body: TaskWrit
   if (has(body, 'contact_id')) {
     if (body.contact_id === null || body.contact_id === '') out.contact_id = null;
     else {
-      const c = await ex.selectFrom('contacts').select('id').where('id', '=', body.contact_id!).where('organization_id', '=', org).executeTakeFirst();
+      const c = await ex.selectFrom('contacts').select(['id', 'lead_id']).where('id', '=', body.contact_id!).where('organization_id', '=', org).executeTakeFirst();
       if (!c) errors.add('contact', FIELD_TEXT.doesNotExist);
-      else out.contact_id = c.id;
+      else {
+        out.contact_id = c.id;
+        out.contactLeadId = c.lead_id;
+      }
     }
   }
   if (has(body, 'assigned_to')) {
@@ -141,12 +146,17 @@ async function validateChanges(ctx: RequestContext, ex: Executor, body: TaskWrit
 /**
  * Refuses changes a task of this type cannot take (D21: only lead tasks' `text` may
  * change). Sending a task's current text back unchanged is not a change, so a client
- * may PUT a whole object it read (an SMS task shows the message as `text`).
- * @throws CloseError 400 field error on `text`.
+ * may PUT a whole object it read (an SMS task shows the message as `text`). A contact
+ * must be one of the task's lead (after the change).
+ * @throws CloseError 400 field error on `text` or `contact`.
  */
-function checkChangesFit(task: { type: string; text: string | null }, changes: TaskChanges): void {
+function checkChangesFit(task: { type: string; text: string | null; lead_id: string | null }, changes: TaskChanges): void {
   if (changes.text !== undefined && task.type !== 'lead' && changes.text !== task.text) {
     throw CloseError.field('text', `Only lead tasks have text; this task is of type ${task.type}.`);
+  }
+  // A task's contact is a contact of the task's lead (our rule; Close is silent).
+  if (changes.contactLeadId !== undefined && changes.contactLeadId !== (changes.lead_id ?? task.lead_id)) {
+    throw CloseError.field('contact', "The contact is not on the task's lead.");
   }
 }
 
@@ -163,7 +173,8 @@ interface Applied {
 /**
  * Writes `changes` to `row` and runs completion side effects (D21, D22): completing a
  * lead task records a TaskCompleted activity and points the task at it; reopening
- * deletes that activity and clears the resolution.
+ * deletes that activity and clears the resolution. Changes that leave every field as
+ * it was write nothing (not even `date_updated`/`updated_by`).
  * @returns what happened besides the row update, so the caller can record its events.
  */
 async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, changes: TaskChanges): Promise<Applied> {
@@ -205,7 +216,12 @@ async function applyChanges(ctx: RequestContext, ex: Executor, row: TaskRow, cha
       }
     }
   }
-  await updateTask(ex, row.id, patch);
+  // A write that changes nothing leaves the task alone: no new `date_updated` for
+  // incremental syncs to re-fetch, and no `updated` event (issue 5).
+  const changed = (Object.keys(patch) as (keyof TaskRow)[]).some(
+    (k) => k !== 'updated_by' && k !== 'date_updated' && patch[k] !== row[k],
+  );
+  if (changed) await updateTask(ex, row.id, patch);
   return applied;
 }
 
@@ -268,7 +284,7 @@ export async function createTask(ctx: RequestContext, body: TaskWriteBody): Prom
   if (!body.lead_id) throw CloseError.field('lead', FIELD_TEXT.required);
   const row = await ctx.db.kysely.transaction().execute(async (trx) => {
     const changes = await validateChanges(ctx, trx, { ...body });
-    checkChangesFit({ type, text: null }, changes);
+    checkChangesFit({ type, text: null, lead_id: changes.lead_id ?? null }, changes);
     const now = ctx.now();
     const dated = changes.date && !changes.date.dateless ? changes.date.value : null;
     const date = dated ?? dateOnlyFromMs(todayDayMs(now, ctx.zone));
