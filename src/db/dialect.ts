@@ -1,19 +1,30 @@
 /**
- * The dialect-specific SQL of Tasklane, in one place.
+ * The dialect-specific SQL of Tasklane, in one place (issue 4: SQLite, PostgreSQL
+ * and PGlite run the same code; only what is written here differs).
  *
- * Only one rule needs it: the instant a date-only task stands for in an IANA zone
- * (local midnight of its day, D17), used to order tasks by `date`. With a fixed
- * offset it is plain arithmetic; with an IANA zone the offset depends on the day
- * (DST), so SQLite calls a registered function backed by Luxon, and PostgreSQL (a
- * later backend) would use `AT TIME ZONE`.
+ * - The instant a date-only task stands for in an IANA zone (local midnight of its
+ *   day, D17), used to order tasks by `date`. With a fixed offset it is plain
+ *   arithmetic on both dialects; with an IANA zone the offset depends on the day
+ *   (DST): SQLite calls a registered function backed by Luxon
+ *   (`tasks/time.ts` `localMidnightMs`), PostgreSQL uses `AT TIME ZONE` on the day's
+ *   midnight. Both give the same instants, DST gaps included (a day whose midnight
+ *   does not exist starts at its first instant, as Luxon's `startOf('day')`); the
+ *   test suite checks them against each other (`test/dialect.test.ts`).
+ * - Row locks for read-modify-write paths: `SELECT ... FOR UPDATE` on PostgreSQL,
+ *   where several nodes write at once; nothing on SQLite, which serializes writers
+ *   (one process holds the write lock; better-sqlite3 runs one statement at a time).
+ * - The advisory lock that lets exactly one of several starting nodes migrate.
+ * - Which errors mean "a concurrent transaction won, run again" (deadlock,
+ *   serialization failure) on PostgreSQL.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { RequestZone } from '../close/zone.js';
 import { ianaZone } from '../close/zone.js';
 import { localMidnightMs } from '../tasks/time.js';
 
-export type DialectName = 'sqlite';
+/** The SQL dialect a database speaks. PGlite is PostgreSQL. */
+export type DialectName = 'sqlite' | 'postgres';
 
 /** Registers `tl_local_midnight(day_ms, zone)`: the instant (ms) local midnight of that day begins in the IANA zone. */
 export function registerSqliteFunctions(raw: BetterSqlite3.Database): void {
@@ -25,13 +36,76 @@ export function registerSqliteFunctions(raw: BetterSqlite3.Database): void {
 /**
  * SQL for the instant (ms) a task's `date` stands for in `zone` (D17), over the
  * `tasks` columns `date_ms` and `date_is_day` of the table aliased `alias`.
+ *
+ * PostgreSQL: `date_ms` of a date-only task is UTC midnight of its day, so
+ * `timestamp 'epoch' + date_ms ms` is the wall-clock midnight of that day, and
+ * `AT TIME ZONE zone` turns it into the instant it names in the zone; a midnight in a
+ * DST gap is read with the offset before the gap, which is the first instant of the
+ * day, as Luxon's `startOf('day')` gives.
  */
-export function effectiveDateSql(_dialect: DialectName, zone: RequestZone, alias = 'tasks'): RawBuilder<number> {
+export function effectiveDateSql(dialect: DialectName, zone: RequestZone, alias = 'tasks'): RawBuilder<number> {
   const dateMs = sql.ref(`${alias}.date_ms`);
   const isDay = sql.ref(`${alias}.date_is_day`);
   if (zone.fixedOffsetMinutes !== null) {
     if (zone.fixedOffsetMinutes === 0) return sql<number>`${dateMs}`;
     return sql<number>`(case when ${isDay} = 1 then ${dateMs} - ${zone.fixedOffsetMinutes * 60_000} else ${dateMs} end)`;
   }
+  if (dialect === 'postgres') {
+    return sql<number>`(case when ${isDay} = 1 then (extract(epoch from ((timestamp '1970-01-01' + ${dateMs} * interval '1 millisecond') at time zone ${zone.ianaName}::text)) * 1000)::bigint else ${dateMs} end)`;
+  }
   return sql<number>`(case when ${isDay} = 1 then tl_local_midnight(${dateMs}, ${zone.ianaName}) else ${dateMs} end)`;
+}
+
+/**
+ * Locks the rows a select on `table` returns until the transaction ends, on
+ * PostgreSQL (`FOR UPDATE OF table`, so joined tables stay unlocked); unchanged on
+ * SQLite. Use it inside a transaction, on the read of a read-modify-write path, so
+ * two nodes never both act on the same old state (issue 4: no lost update, no
+ * duplicate TaskCompleted activity). Rows are locked in the select's output order:
+ * order by the primary key so two transactions locking sets of rows cannot deadlock.
+ */
+export function lockForUpdate<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  dialect: DialectName,
+  table: TB & string,
+): SelectQueryBuilder<DB, TB, O> {
+  return dialect === 'postgres' ? qb.forUpdate(table as any) : qb;
+}
+
+/** Key of the advisory lock migrations run under ("tasklane" in ASCII, as a bigint). */
+export const MIGRATION_LOCK_KEY = 0x7461736b6c616e65n;
+
+/**
+ * Runs `fn` holding the migration lock. On PostgreSQL that is a session-level
+ * `pg_advisory_lock` on one dedicated connection, which `fn` receives: a second node
+ * that starts at the same moment blocks in `pg_advisory_lock` until the first has
+ * finished, then finds nothing to do. The lock is released when `fn` ends, or by the
+ * server if the process dies (the session ends). On SQLite `fn` gets `kysely` itself.
+ */
+export async function withMigrationLock<T>(kysely: Kysely<any>, dialect: DialectName, fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
+  if (dialect !== 'postgres') return fn(kysely);
+  return kysely.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY.toString())}::bigint)`.execute(conn);
+    try {
+      return await fn(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY.toString())}::bigint)`.execute(conn);
+    }
+  });
+}
+
+/** PostgreSQL SQLSTATEs after which the whole transaction may simply run again. */
+const RETRYABLE_SQLSTATES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected: the server aborted one of two transactions waiting on each other
+]);
+
+/**
+ * True when `error` means a concurrent transaction won a conflict and this one was
+ * rolled back by the server; running it again from the start is safe.
+ */
+export function isRetryableConflict(dialect: DialectName, error: unknown): boolean {
+  if (dialect !== 'postgres' || !error || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
 }
