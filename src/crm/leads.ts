@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { RequestContext } from '../context.js';
 import type { LeadRow } from '../db/schema.js';
 import { openTasksOfLeads, type Executor } from '../db/tasks.repo.js';
+import { writeTransaction } from '../db/transaction.js';
 import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
@@ -64,7 +65,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
  * @throws CloseError 400 with Close's nested field errors for bad contacts.
  */
 export async function createLead(ctx: RequestContext, input: LeadInput): Promise<Record<string, unknown>> {
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const now = ctx.now();
     const lead: LeadRow = {
       id: newId(ID_PREFIX.lead),
@@ -132,7 +133,7 @@ export async function listLeads(ctx: RequestContext, params: Params, page: Page)
 
 /** `PUT /lead/{id}/`: partial update of name, description, url, status_label. @throws CloseError 404. */
 export async function updateLead(ctx: RequestContext, id: string, input: LeadInput): Promise<Record<string, unknown>> {
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     const patch: Partial<LeadRow> = { updated_by: ctx.userId, date_updated: ctx.now() };
@@ -147,7 +148,7 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
 
 /** `DELETE /lead/{id}/`: deletes the lead with its contacts, tasks and activities; answers `{}`. @throws CloseError 404. */
 export async function deleteLead(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     await trx.deleteFrom('tasks').where('lead_id', '=', id).execute();

@@ -3,6 +3,7 @@
  * build exactly what production runs (architecture note 4).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { systemClock, type Clock } from '../context.js';
 import { BODY_LIMIT_BYTES, registerBodyParsers, registerErrorHandling } from './http.js';
@@ -50,6 +51,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     auth: new Authenticator(opts.db),
     strictParams: opts.strictParams ?? false,
   });
-  app.get('/health', async () => ({ status: 'ok' }));
+  // Health check for load balancers (issue 4): 200 when this node can query its
+  // database, else 503, so a node that lost the database is taken out of rotation.
+  app.get('/health', async (request, reply) => {
+    try {
+      await sql`select 1`.execute(opts.db.kysely);
+      return { status: 'ok' };
+    } catch (err) {
+      request.log.error({ err }, 'health check: database unreachable');
+      return reply.code(503).send({ status: 'unavailable', error: 'The database cannot be reached.' });
+    }
+  });
   return app;
 }
