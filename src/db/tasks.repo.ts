@@ -126,6 +126,32 @@ function applyQuery<O>(
 }
 
 /**
+ * The select behind `listTasks`: one page plus one row (to tell `has_more`) of an
+ * organization's tasks matching `q`, ordered as `q.orderBy` says (D14: every order
+ * ends with `id`; date order per D17). Exposed so a benchmark can send the very same
+ * SQL straight to the database (`bench/postgres.ts`).
+ */
+export function listTasksQuery(
+  ex: Executor,
+  dialect: DialectName,
+  organizationId: string,
+  q: TaskQuery,
+  zone: RequestZone,
+  nowMs: number,
+  page: { limit: number; skip: number },
+) {
+  let qb = applyQuery(selectWithNames(ex), organizationId, q, zone, nowMs);
+  const desc = q.orderBy.startsWith('-');
+  const dir = desc ? 'desc' : 'asc';
+  if (q.orderBy.endsWith('date_created')) {
+    qb = qb.orderBy('tasks.date_created', dir);
+  } else {
+    qb = qb.orderBy(effectiveDateSql(dialect, zone), dir).orderBy('tasks.date_is_day', desc ? 'asc' : 'desc');
+  }
+  return qb.orderBy('tasks.id', dir).limit(page.limit + 1).offset(page.skip);
+}
+
+/**
  * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
  * (D14: every order ends with `id`; date order per D17), with `has_more` exact (D8).
  */
@@ -138,16 +164,7 @@ export async function listTasks(
   nowMs: number,
   page: { limit: number; skip: number },
 ): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
-  let qb = applyQuery(selectWithNames(ex), organizationId, q, zone, nowMs);
-  const desc = q.orderBy.startsWith('-');
-  const dir = desc ? 'desc' : 'asc';
-  if (q.orderBy.endsWith('date_created')) {
-    qb = qb.orderBy('tasks.date_created', dir);
-  } else {
-    qb = qb.orderBy(effectiveDateSql(dialect, zone), dir).orderBy('tasks.date_is_day', desc ? 'asc' : 'desc');
-  }
-  qb = qb.orderBy('tasks.id', dir).limit(page.limit + 1).offset(page.skip);
-  const rows = (await qb.execute()) as TaskWithNames[];
+  const rows = (await listTasksQuery(ex, dialect, organizationId, q, zone, nowMs, page).execute()) as TaskWithNames[];
   const hasMore = rows.length > page.limit;
   if (hasMore) rows.pop();
   return { rows, hasMore };
