@@ -14,6 +14,9 @@ import { runCli } from './processes.js';
 import { MIGRATION_LOCK_KEY } from '../src/db/dialect.js';
 import { openDb, type Db } from '../src/db/connect.js';
 
+/** Every migration this version has, in order. */
+const ALL = ['0001_core', '0002_tasks_view_index'];
+
 /** Holds the migration lock on its own connection until `release()`. */
 async function holdMigrationLock(url: string) {
   const c = new pg.Client({ connectionString: url });
@@ -49,7 +52,7 @@ async function appliedMigrations(url: string): Promise<string[]> {
   }
 }
 
-test('four `tasklane migrate` processes released at once on a fresh database: one applies 0001_core, three find nothing to do', async () => {
+test('four `tasklane migrate` processes released at once on a fresh database: one applies every migration, three find nothing to do', async () => {
   const fresh = await freshDatabase('postgres');
   try {
     const lock = await holdMigrationLock(fresh.url);
@@ -59,9 +62,9 @@ test('four `tasklane migrate` processes released at once on a fresh database: on
     const results = await Promise.all(runs);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const applied = results.map((r) => JSON.parse(r.stdout).applied as string[]);
-    assert.deepEqual(applied.filter((a) => a.length > 0), [['0001_core']]);
+    assert.deepEqual(applied.filter((a) => a.length > 0), [ALL]);
     assert.equal(applied.filter((a) => a.length === 0).length, 3);
-    assert.deepEqual(await appliedMigrations(fresh.url), ['0001_core']);
+    assert.deepEqual(await appliedMigrations(fresh.url), ALL);
   } finally {
     await fresh.drop();
   }
@@ -76,7 +79,7 @@ test('five pools in one process opening a fresh database at once all open it; th
     await lock.waitForWaiters(5);
     await lock.release();
     dbs.push(...(await Promise.all(opening)));
-    assert.deepEqual(await appliedMigrations(fresh.url), ['0001_core']);
+    assert.deepEqual(await appliedMigrations(fresh.url), ALL);
     // Every pool works on the one schema.
     await dbs[0].kysely.insertInto('organizations').values({ id: 'orga_m', name: 'M', currency: 'USD', date_created: 1, date_updated: 2 }).execute();
     for (const db of dbs) {
@@ -85,7 +88,7 @@ test('five pools in one process opening a fresh database at once all open it; th
       assert.equal(db.dialect, 'postgres');
     }
     const { rows } = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(dbs[0].kysely);
-    assert.equal(rows[0].n, 1, 'count(*) (int8) comes back as a JS number');
+    assert.equal(rows[0].n, ALL.length, 'count(*) (int8) comes back as a JS number');
   } finally {
     for (const db of dbs) await db.close();
     await fresh.drop();
@@ -113,7 +116,7 @@ test('a migration that fails leaves nothing behind and names itself; the lock is
     // The lock was released: the next attempt is not blocked and succeeds.
     const ok = await runCli(['migrate', '--json', '--db', fresh.url]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(JSON.parse(ok.stdout), { applied: ['0001_core'] });
+    assert.deepEqual(JSON.parse(ok.stdout), { applied: ALL });
   } finally {
     await fresh.drop();
   }

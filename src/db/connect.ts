@@ -25,6 +25,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import type { Database } from './schema.js';
 import { registerSqliteFunctions, withMigrationLock, type DialectName } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
+import * as m0002 from './migrations/0002_tasks_view_index.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -53,6 +54,7 @@ export const DEFAULT_DB_PATH = './data/tasklane.db';
 /** Every migration, in order. Names sort in application order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_tasks_view_index': m0002,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

@@ -33,15 +33,71 @@ export function registerSqliteFunctions(raw: BetterSqlite3.Database): void {
   );
 }
 
+/** First and last (exclusive) day, as UTC-midnight ms, of the window `zoneMidnightTable` covers. */
+export const MIDNIGHT_TABLE_FROM = Date.UTC(2000, 0, 1);
+export const MIDNIGHT_TABLE_TO = Date.UTC(2050, 0, 1);
+
+/** Runs of days over which local midnight is the day's UTC midnight plus a constant `deltaMs`. */
+export interface MidnightRun {
+  /** First day of the run (UTC-midnight ms). */
+  fromDay: number;
+  /** `localMidnightMs(day) - day` for every day of the run. */
+  deltaMs: number;
+}
+
+const midnightTables = new Map<string, MidnightRun[]>();
+
+/**
+ * The local midnights of an IANA zone over [MIDNIGHT_TABLE_FROM, MIDNIGHT_TABLE_TO),
+ * as runs of constant offset, computed with the rule itself (`localMidnightMs`) on
+ * every day near an offset change and from the zone's offset elsewhere, so every day
+ * of the window gets exactly the rule's value. About 2 runs a year for a zone with
+ * DST. Cached per zone for the life of the process.
+ */
+export function zoneMidnightTable(zone: RequestZone): MidnightRun[] {
+  const name = zone.ianaName!;
+  let runs = midnightTables.get(name);
+  if (runs) return runs;
+  const days = Math.round((MIDNIGHT_TABLE_TO - MIDNIGHT_TABLE_FROM) / 86_400_000);
+  // Offsets (minutes) at UTC midnight of each day, with two days' margin each side.
+  const off = new Array<number>(days + 4);
+  for (let i = 0; i < days + 4; i++) off[i] = zone.zone.offset(MIDNIGHT_TABLE_FROM + (i - 2) * 86_400_000);
+  runs = [];
+  for (let i = 0; i < days; i++) {
+    const day = MIDNIGHT_TABLE_FROM + i * 86_400_000;
+    // Local midnight lies within 14 h of UTC midnight; when the offset is the same two
+    // days either side, it is simply the day minus that offset.
+    const steady = off[i] === off[i + 1] && off[i] === off[i + 2] && off[i] === off[i + 3] && off[i] === off[i + 4];
+    const delta = steady ? -off[i + 2] * 60_000 : localMidnightMs(day, zone) - day;
+    if (!runs.length || runs[runs.length - 1].deltaMs !== delta) runs.push({ fromDay: day, deltaMs: delta });
+  }
+  midnightTables.set(name, runs);
+  return runs;
+}
+
+/** A balanced CASE over `runs[lo..hi]` giving `col + delta` (a binary search, about log2(runs) comparisons a row). */
+function runTreeSql(col: string, runs: MidnightRun[], lo: number, hi: number): string {
+  if (lo === hi) {
+    const d = runs[lo].deltaMs;
+    return d === 0 ? col : d > 0 ? `${col} + ${d}` : `${col} - ${-d}`;
+  }
+  const mid = (lo + hi + 1) >> 1;
+  return `case when ${col} < ${runs[mid].fromDay} then ${runTreeSql(col, runs, lo, mid - 1)} else ${runTreeSql(col, runs, mid, hi)} end`;
+}
+
 /**
  * SQL for the instant (ms) a task's `date` stands for in `zone` (D17), over the
  * `tasks` columns `date_ms` and `date_is_day` of the table aliased `alias`.
  *
- * PostgreSQL: `date_ms` of a date-only task is UTC midnight of its day, so
- * `timestamp 'epoch' + date_ms ms` is the wall-clock midnight of that day, and
- * `AT TIME ZONE zone` turns it into the instant it names in the zone; a midnight in a
- * DST gap is read with the offset before the gap, which is the first instant of the
- * day, as Luxon's `startOf('day')` gives.
+ * PostgreSQL, IANA zone: within 2000-2049 a binary search over the zone's runs of
+ * constant offset (`zoneMidnightTable`), written into the SQL as number literals, so
+ * ordering thousands of rows costs a few comparisons each. (`AT TIME ZONE` with a
+ * zone name costs tens of microseconds a row: ordering an organization's inbox took
+ * 300 ms with it, 30 ms without.) Outside that window: `timestamp 'epoch' + date_ms ms`
+ * is the wall-clock midnight of the day, and `AT TIME ZONE zone` turns it into the
+ * instant it names in the zone; a midnight in a DST gap is read with the offset
+ * before the gap, which is the first instant of the day, as Luxon's `startOf('day')`
+ * gives. `test/dialect.test.ts` checks both paths against the rule.
  */
 export function effectiveDateSql(dialect: DialectName, zone: RequestZone, alias = 'tasks'): RawBuilder<number> {
   const dateMs = sql.ref(`${alias}.date_ms`);
@@ -51,7 +107,11 @@ export function effectiveDateSql(dialect: DialectName, zone: RequestZone, alias 
     return sql<number>`(case when ${isDay} = 1 then ${dateMs} - ${zone.fixedOffsetMinutes * 60_000} else ${dateMs} end)`;
   }
   if (dialect === 'postgres') {
-    return sql<number>`(case when ${isDay} = 1 then (extract(epoch from ((timestamp '1970-01-01' + ${dateMs} * interval '1 millisecond') at time zone ${zone.ianaName}::text)) * 1000)::bigint else ${dateMs} end)`;
+    if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`unsafe table alias ${alias}`);
+    const runs = zoneMidnightTable(zone);
+    const col = `"${alias}"."date_ms"`;
+    const tree = sql.raw(`case when ${col} >= ${MIDNIGHT_TABLE_FROM} and ${col} < ${MIDNIGHT_TABLE_TO} then ${runTreeSql(col, runs, 0, runs.length - 1)}`);
+    return sql<number>`(case when ${isDay} = 1 then (${tree} else (extract(epoch from ((timestamp '1970-01-01' + ${dateMs} * interval '1 millisecond') at time zone ${zone.ianaName}::text)) * 1000)::bigint end) else ${dateMs} end)`;
   }
   return sql<number>`(case when ${isDay} = 1 then tl_local_midnight(${dateMs}, ${zone.ianaName}) else ${dateMs} end)`;
 }
