@@ -128,7 +128,16 @@ function applyQuery<O>(
 /**
  * The select behind `listTasks`: one page plus one row (to tell `has_more`) of an
  * organization's tasks matching `q`, ordered as `q.orderBy` says (D14: every order
- * ends with `id`; date order per D17). Exposed so a benchmark can send the very same
+ * ends with `id`; date order per D17: by the instant in the request's zone, then
+ * date-only before date-time).
+ *
+ * Two steps in one statement: a subquery finds the page on `tasks` alone (filters,
+ * the sort key `k`, `LIMIT`/`OFFSET`), which the index `tasks_org_view`
+ * (organization, type, completion, date, date kind, id) answers without reading
+ * rows; only those rows are then read in full, joined with the names, and put in
+ * order by the subquery's `k`. Ordering by a date-only task's zone-dependent instant
+ * needs every matching row's date, and reading every matching row in full cost most
+ * of an inbox request on PostgreSQL. Exposed so a benchmark can send the very same
  * SQL straight to the database (`bench/postgres.ts`).
  */
 export function listTasksQuery(
@@ -140,15 +149,16 @@ export function listTasksQuery(
   nowMs: number,
   page: { limit: number; skip: number },
 ) {
-  let qb = applyQuery(selectWithNames(ex), organizationId, q, zone, nowMs);
   const desc = q.orderBy.startsWith('-');
   const dir = desc ? 'desc' : 'asc';
-  if (q.orderBy.endsWith('date_created')) {
-    qb = qb.orderBy('tasks.date_created', dir);
-  } else {
-    qb = qb.orderBy(effectiveDateSql(dialect, zone), dir).orderBy('tasks.date_is_day', desc ? 'asc' : 'desc');
-  }
-  return qb.orderBy('tasks.id', dir).limit(page.limit + 1).offset(page.skip);
+  const byCreated = q.orderBy.endsWith('date_created');
+  const key = byCreated ? sql<number>`${sql.ref('tasks.date_created')}` : effectiveDateSql(dialect, zone);
+  let ids = applyQuery(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_is_day', key.as('k')]), organizationId, q, zone, nowMs).orderBy('k', dir);
+  if (!byCreated) ids = ids.orderBy('tasks.date_is_day', desc ? 'asc' : 'desc');
+  ids = ids.orderBy('tasks.id', dir).limit(page.limit + 1).offset(page.skip);
+  let qb = selectWithNames(ex).innerJoin(ids.as('page'), 'page.id', 'tasks.id').orderBy('page.k', dir);
+  if (!byCreated) qb = qb.orderBy('tasks.date_is_day', desc ? 'asc' : 'desc');
+  return qb.orderBy('tasks.id', dir);
 }
 
 /**
