@@ -22,7 +22,7 @@
  * (the database is created when missing). Results are also written to
  * bench/results/postgres-<time>.json. Loopback only.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -120,6 +120,47 @@ interface Measure {
   p50: number;
   p99: number;
   errors: number;
+  /** Share of all cores busy during the measure (whole machine, /proc/stat), 0..1. */
+  machineBusy?: number;
+  /** CPU ms the Tasklane node processes spent per request. */
+  nodeCpuMsPerRequest?: number;
+}
+
+/** Busy and total jiffies of all cores so far (Linux /proc/stat); zeros elsewhere. */
+function machineJiffies(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/** CPU ms (user + system) a process has used so far (Linux /proc/PID/stat); 0 elsewhere. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `fn`, adding how busy the machine and the node processes were while it ran. */
+async function accounted(nodes: Node[], fn: () => Promise<Measure>): Promise<Measure> {
+  const m0 = machineJiffies();
+  const c0 = nodes.map((n) => processCpuMs(n.process.pid));
+  const m = await fn();
+  const m1 = machineJiffies();
+  const cpu = nodes.reduce((sum, n, i) => sum + processCpuMs(n.process.pid) - c0[i], 0);
+  return {
+    ...m,
+    machineBusy: m1.total > m0.total ? (m1.busy - m0.busy) / (m1.total - m0.total) : undefined,
+    nodeCpuMsPerRequest: m.requests ? Math.round((cpu / m.requests) * 100) / 100 : undefined,
+  };
 }
 
 function basicAuth(key: string): string {
@@ -203,13 +244,13 @@ async function main() {
     log(`nodes at ${a} and ${b}; ${CONNECTIONS} connections; warm-up ${WARMUP} s, then ${DURATION} s each`);
 
     await baseline(db, dataset, WARMUP);
-    results.push(await baseline(db, dataset, DURATION));
+    results.push(await accounted(nodes, () => baseline(db, dataset, DURATION)));
     log(`  ${results.at(-1)!.name}: ${results.at(-1)!.rps.toFixed(0)} req/s`);
 
     await cannon('warm-up', [a, b], keys, WARMUP);
-    results.push(await cannon('one node', [a], keys, DURATION));
+    results.push(await accounted(nodes, () => cannon('one node', [a], keys, DURATION)));
     log(`  one node: ${results.at(-1)!.rps.toFixed(0)} req/s`);
-    results.push(await cannon('two nodes', [a, b], keys, DURATION));
+    results.push(await accounted(nodes, () => cannon('two nodes', [a, b], keys, DURATION)));
     log(`  two nodes: ${results.at(-1)!.rps.toFixed(0)} req/s`);
   } finally {
     for (const n of nodes) await n.stop();
@@ -220,9 +261,12 @@ async function main() {
     `inbox benchmark on PostgreSQL: GET ${PATH}, ${SHAPE.tasks.toLocaleString('en-US')} tasks, ${keys.length} users, ${CONNECTIONS} connections, ${DURATION} s each`,
     `machine: ${cpus().length} cores; load average before ${load0.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
     '',
-    '| target | req/s | p50 ms | p99 ms | errors |',
-    '|---|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} |`),
+    '| target | req/s | p50 ms | p99 ms | errors | machine CPU busy | node CPU ms/request |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.machineBusy === undefined ? '?' : Math.round(r.machineBusy * 100) + '%'} | ${r.name.startsWith('pg') ? '-' : (r.nodeCpuMsPerRequest ?? '?')} |`,
+    ),
     '',
     `two nodes / one node: ${(two.rps / one.rps).toFixed(2)}x (target >= 1.6x)`,
     `one node / pg client: ${(one.rps / base.rps).toFixed(2)}x; two nodes / pg client: ${(two.rps / base.rps).toFixed(2)}x`,
