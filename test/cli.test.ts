@@ -39,7 +39,8 @@ test(`demo, import, org create and migrate on ${testBackend()}`, async () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /holds data that is not the demo's; choose another database with --db/);
 
-    const migrate = await runCli(['migrate', '--json', '--db', url]);
+    // DATABASE_URL in the environment selects the database as --db does.
+    const migrate = await runCli(['migrate', '--json'], { DATABASE_URL: url });
     assert.equal(migrate.code, 0, migrate.stderr);
     assert.deepEqual(JSON.parse(migrate.stdout), { applied: [] });
 
