@@ -4,7 +4,8 @@
  *
  * | variable        | meaning                                   | default               |
  * |-----------------|-------------------------------------------|-----------------------|
- * | DATABASE_URL    | SQLite file path (or `sqlite:PATH`)        | ./data/tasklane.db    |
+ * | DATABASE_URL    | SQLite file path (or `sqlite:PATH`), `postgres://...`, or `pglite:[PATH]` | ./data/tasklane.db |
+ * | DATABASE_POOL_MAX | most PostgreSQL connections per process  | 10                    |
  * | PORT            | port `serve` listens on                    | 8787                  |
  * | HOST            | address `serve` binds                      | 127.0.0.1             |
  * | LOG_LEVEL       | pino level: fatal..trace, or silent        | info                  |
@@ -20,6 +21,8 @@ import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js
 
 export interface Config {
   databaseUrl: string;
+  /** Most connections one process opens to a PostgreSQL server (issue 4). */
+  databasePoolMax: number;
   port: number;
   host: string;
   logLevel: string;
@@ -57,6 +60,8 @@ const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'sil
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 8787 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+  const poolMax = env.DATABASE_POOL_MAX === undefined || env.DATABASE_POOL_MAX === '' ? 10 : Number(env.DATABASE_POOL_MAX);
+  if (!Number.isInteger(poolMax) || poolMax < 1) throw new Error(`DATABASE_POOL_MAX must be a whole number of connections, at least 1 (got "${env.DATABASE_POOL_MAX}")`);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LEVELS.has(logLevel)) throw new Error(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')} (got "${logLevel}")`);
   const perKey = env.RATE_LIMIT_PER_KEY ? Number(env.RATE_LIMIT_PER_KEY) : DEFAULT_RATE_LIMIT.perKey;
@@ -66,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     rateLimit: perKey === 0 ? false : { perKey, windowSeconds },
     databaseUrl: env.DATABASE_URL || DEFAULT_DB_PATH,
+    databasePoolMax: poolMax,
     port,
     host: env.HOST || '127.0.0.1',
     logLevel,

@@ -1,11 +1,18 @@
 /**
- * Test harness: the real app on a real SQLite file in a temporary folder, one
- * organization with users and API keys, and a small request helper over Fastify's
- * `inject` (the full HTTP pipeline: parsers, hooks, routing, serialization).
+ * Test harness: the real app on a real, fresh database, one organization with users
+ * and API keys, and a small request helper over Fastify's `inject` (the full HTTP
+ * pipeline: parsers, hooks, routing, serialization).
+ *
+ * The backend is chosen by `TEST_DB` (issue 4): `sqlite` (default: a file in a
+ * temporary folder), `pglite` (PostgreSQL in-process, in memory) or `postgres` (a
+ * new database on the server at `TEST_DATABASE_URL`, dropped afterwards). Every
+ * harness gets its own database, so tests never share state.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { openDb, type Db } from '../src/db/connect.js';
 import { buildApp } from '../src/server/app.js';
@@ -27,6 +34,9 @@ export interface Res {
 export interface Harness {
   app: FastifyInstance;
   db: Db;
+  /** Which backend this harness runs on (`TEST_DB`). */
+  backend: TestBackend;
+  /** A temporary folder for the test's own files, removed on close. */
   dir: string;
   orgId: string;
   /** The default caller: timezone given by `opts.timezone` (UTC when absent). */
@@ -45,6 +55,75 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export type TestBackend = 'sqlite' | 'pglite' | 'postgres';
+
+/** Default `TEST_DATABASE_URL` of CI (`.ci/run`): the local server, trust auth. */
+export const CI_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The backend this test process runs on, from `TEST_DB`.
+ * @throws Error for an unknown name, or `postgres` without `TEST_DATABASE_URL`.
+ */
+export function testBackend(): TestBackend {
+  const name = (process.env.TEST_DB || 'sqlite').toLowerCase();
+  if (name !== 'sqlite' && name !== 'pglite' && name !== 'postgres') throw new Error(`TEST_DB must be sqlite, pglite or postgres (got "${name}")`);
+  if (name === 'postgres' && !process.env.TEST_DATABASE_URL) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL (e.g. ' + CI_DATABASE_URL + ')');
+  return name;
+}
+
+/** Prefix of the databases tests create on a PostgreSQL server (the runner drops leftovers). */
+export const TEST_DATABASE_PREFIX = 'tasklane_t_';
+
+/** `base` with its database name replaced by `name`. */
+export function withDatabaseName(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+/** A fresh, empty database of the test backend: its URL, and how to remove it. */
+export interface FreshDatabase {
+  url: string;
+  backend: TestBackend;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a fresh empty database on the test backend (`testBackend()`), or on
+ * `backend` when given: a SQLite file in a new temporary folder, an in-memory PGlite
+ * (`pglite:`), or a new database on the `TEST_DATABASE_URL` server.
+ */
+export async function freshDatabase(backend: TestBackend = testBackend()): Promise<FreshDatabase> {
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tasklane-test-'));
+    return { url: join(dir, 'test.db'), backend, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (backend === 'pglite') return { url: 'pglite:', backend, drop: async () => {} };
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('TEST_DATABASE_URL is not set');
+  const name = TEST_DATABASE_PREFIX + process.pid + '_' + randomBytes(4).toString('hex');
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabaseName(base, name),
+    backend,
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
 /** Basic auth header for an API key, the way Close's clients send it (`key:`). */
 export function basic(key: string): string {
   return 'Basic ' + Buffer.from(key + ':').toString('base64');
@@ -54,8 +133,9 @@ export function basic(key: string): string {
 export async function harness(
   opts: { now?: number; timezone?: string | null; strictParams?: boolean; rateLimit?: RateLimitOptions | false; webhookBlockPrivate?: boolean } = {},
 ): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'tasklane-test-'));
-  const db = await openDb(join(dir, 'test.db'));
+  const fresh = await freshDatabase();
+  const db = await openDb(fresh.url);
+  const dir = mkdtempSync(join(tmpdir(), 'tasklane-files-'));
   let now = opts.now ?? Date.parse('2026-03-10T12:00:00Z');
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   const org = await createOrganization(db.kysely, { name: 'Acme' }, t0);
@@ -78,6 +158,7 @@ export async function harness(
   return {
     app,
     db,
+    backend: fresh.backend,
     dir,
     orgId: org.id,
     user,
@@ -110,6 +191,7 @@ export async function harness(
     async close() {
       await app.close();
       await db.close();
+      await fresh.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -12,7 +12,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openDb, sqlitePathFromUrl, type Db } from '../db/connect.js';
+import { isPgliteUrl, isPostgresUrl, openDb, sqlitePathFromUrl, type Db } from '../db/connect.js';
 import { createApiKey, createOrganization, createUser } from '../crm/accounts.js';
 import { createLead } from '../crm/leads.js';
 import { createTask } from '../tasks/service.js';
@@ -47,33 +47,48 @@ export interface DemoResult {
   generated: number;
 }
 
+/** Tables in an order that deleting them one by one never breaks a foreign key. */
+const DEMO_TABLES = ['activities', 'tasks', 'contacts', 'leads', 'api_keys', 'memberships', 'users', 'organizations'] as const;
+
 /**
- * Removes an old demo database at `url` so the demo starts fresh.
- * @throws Error when the file holds anything but a demo organization (never destroy real data).
+ * Removes an old demo at `url` so the demo starts fresh: a SQLite file is deleted; on
+ * PostgreSQL (or a PGlite folder) every row is deleted in one transaction, keeping
+ * the schema.
+ * @throws Error when the database holds anything but the demo organization (never destroy real data).
  */
-async function clearOldDemo(url: string): Promise<void> {
+async function clearOldDemo(url: string, poolMax?: number): Promise<void> {
+  const server = isPostgresUrl(url) || isPgliteUrl(url);
   const path = sqlitePathFromUrl(url);
-  if (path === ':memory:' || !existsSync(path)) return;
-  const db = await openDb(url);
+  if (url === 'pglite:' || (!server && (path === ':memory:' || !existsSync(path)))) return;
+  const db = await openDb(url, { poolMax });
   try {
     const orgs = await db.kysely.selectFrom('organizations').select('id').execute();
     if (orgs.some((o) => o.id !== DEMO_ORG_ID)) {
-      throw new Error(`${path} holds data that is not the demo's; choose another file with --db`);
+      throw new Error(`${db.location} holds data that is not the demo's; choose another database with --db`);
+    }
+    if (server) {
+      await db.kysely.transaction().execute(async (trx) => {
+        for (const t of DEMO_TABLES) await trx.deleteFrom(t).execute();
+      });
     }
   } finally {
     await db.close();
   }
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  if (!server) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }
 
 function ctxFor(db: Db, organizationId: string, user: { id: string; timezone: string }, now: number): RequestContext {
   return { db, organizationId, userId: user.id, apiKeyId: null, zone: ianaZone(user.timezone), now: () => now, requestId: null, requestMethod: null, requestPath: null };
 }
 
-/** Builds the demo database at `url`. @returns what was made, API keys included. */
-export async function buildDemo(url: string, now: number = Date.now()): Promise<DemoResult> {
-  await clearOldDemo(url);
-  const db = await openDb(url);
+/**
+ * Builds the demo database at `url` (a SQLite file, `postgres://...` or `pglite:PATH`).
+ * @param poolMax most PostgreSQL connections to open (config `DATABASE_POOL_MAX`)
+ * @returns what was made, API keys included.
+ */
+export async function buildDemo(url: string, now: number = Date.now(), poolMax?: number): Promise<DemoResult> {
+  await clearOldDemo(url, poolMax);
+  const db = await openDb(url, { poolMax });
   try {
     const org = await createOrganization(db.kysely, { id: DEMO_ORG_ID, name: 'Tasklane Demo' }, now);
     const people = [

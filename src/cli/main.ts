@@ -2,7 +2,10 @@
  * The `tasklane` command line (commander): serve the API, administer organizations,
  * users and API keys, import Close task dumps, and build the demo.
  *
- * Every command takes `--db PATH` (env `DATABASE_URL`, default `./data/tasklane.db`).
+ * Every command takes `--db URL` (env `DATABASE_URL`, default `./data/tasklane.db`):
+ * a SQLite file, `postgres://...` or `pglite:[PATH]`; every command runs the same code
+ * on each (issue 4). Opening a database applies pending migrations; `migrate` does
+ * only that.
  * Commands that create things print JSON with `--json`. Errors print one line to
  * stderr and exit 1.
  */
@@ -10,7 +13,7 @@ import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, type Config } from '../config.js';
-import { openDb, type Db } from '../db/connect.js';
+import { migrate, openDb, type Db } from '../db/connect.js';
 import { buildApp } from '../server/app.js';
 import { createApiKey, createOrganization, createUser, findOrganization, findUser } from '../crm/accounts.js';
 import { ImportError, importTaskDump } from '../tasks/importer.js';
@@ -29,8 +32,13 @@ function dbUrl(opts: { db?: string }): string {
   return opts.db ?? config.databaseUrl;
 }
 
+/** Opens the command's database with the configured pool size, migrating it. */
+function open(opts: { db?: string }, migrateOnOpen = true): Promise<Db> {
+  return openDb(dbUrl(opts), { poolMax: config.databasePoolMax, migrate: migrateOnOpen });
+}
+
 async function withDb<T>(opts: { db?: string }, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(dbUrl(opts));
+  const db = await open(opts);
   try {
     return await fn(db);
   } finally {
@@ -42,7 +50,7 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
 }
 
-const dbOption = () => new Option('--db <path>', 'database file (env DATABASE_URL)');
+const dbOption = () => new Option('--db <url>', 'database: a SQLite file, postgres://... or pglite:[PATH] (env DATABASE_URL)');
 
 /**
  * Starts the HTTP server on `db` and resolves once it listens; also starts the webhook
@@ -111,7 +119,7 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const emulator = Boolean(opts.emulator);
       // The emulator's reset deletes everything: it never falls back to DATABASE_URL.
-      const db = await openDb(emulator ? (opts.db ?? ':memory:') : dbUrl(opts));
+      const db = emulator ? await openDb(opts.db ?? ':memory:', { poolMax: config.databasePoolMax }) : await open(opts);
       if (emulator) {
         const foreign = await foreignOrganizations(db);
         if (foreign.length) {
@@ -120,6 +128,21 @@ export function buildProgram(): Command {
         }
       }
       await serve(db, opts.host ?? config.host, opts.port ?? config.port, Boolean(opts.strictParams) || config.strictParams, emulator);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending migrations and exit (safe to run from several nodes at once)')
+    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .action(async (opts) => {
+      const db = await open(opts, false);
+      try {
+        const applied = await migrate(db);
+        print(opts.json, { applied }, applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply: the database is up to date');
+      } finally {
+        await db.close();
+      }
     });
 
   const org = program.command('org').description('organizations');
@@ -214,7 +237,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--json', 'print JSON')
     .action(async (opts) => {
-      const result = await buildDemo(dbUrl(opts));
+      const result = await buildDemo(dbUrl(opts), Date.now(), config.databasePoolMax);
       const host = opts.host ?? config.host;
       const port = opts.port ?? config.port;
       const base = `http://${host}:${port}/api/v1`;
@@ -228,7 +251,7 @@ export function buildProgram(): Command {
         `  curl -u ${result.users[0].api_key}: '${base}/task/?_type__in=missed_call,voicemail,answered_detached_call,incoming_email,opportunity_due&view=inbox'`,
       ];
       print(opts.json, { ...result, base_url: base }, lines.join('\n'));
-      if (opts.serve) await serve(await openDb(dbUrl(opts)), host, port, config.strictParams);
+      if (opts.serve) await serve(await open(opts), host, port, config.strictParams);
     });
 
   return program;

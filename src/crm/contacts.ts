@@ -5,6 +5,7 @@
 import type { RequestContext } from '../context.js';
 import type { ContactRow } from '../db/schema.js';
 import type { Executor } from '../db/tasks.repo.js';
+import { writeTransaction } from '../db/transaction.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
@@ -149,7 +150,7 @@ export async function contactsOfLeads(ex: Executor, leadIds: string[]): Promise<
  */
 export async function createContact(ctx: RequestContext, input: ContactInput): Promise<Record<string, unknown>> {
   if (!input.lead_id) throw CloseError.field('lead', FIELD_TEXT.required);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const lead = await trx.selectFrom('leads').select('id').where('id', '=', input.lead_id!).where('organization_id', '=', ctx.organizationId).executeTakeFirst();
     if (!lead) throw CloseError.field('lead', FIELD_TEXT.doesNotExist);
     const now = ctx.now();
@@ -194,7 +195,7 @@ export async function listContacts(ctx: RequestContext, params: Params, page: Pa
  * @throws CloseError 404, or 400 for bad phones, emails or a foreign lead.
  */
 export async function updateContact(ctx: RequestContext, id: string, input: ContactInput): Promise<Record<string, unknown>> {
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const row = await findContactRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(CONTACT_MODEL);
     const { phones, emails, fieldErrors } = normalizeChannels(input);
@@ -222,7 +223,7 @@ export async function updateContact(ctx: RequestContext, id: string, input: Cont
  * with it (cascade).
  */
 export async function deleteContact(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
     const row = await findContactRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(CONTACT_MODEL);
     const taskIds = (await trx.selectFrom('tasks').select('id').where('contact_id', '=', id).orderBy('id').execute()).map((t) => t.id);

@@ -9,6 +9,7 @@ import type { LeadRow } from '../db/schema.js';
 import { findTasks, openTasksOfLeads, taskIdsOfLead, type Executor } from '../db/tasks.repo.js';
 import { activityEvent, recordEvents, taskEvent, taskEventJson } from '../events/record.js';
 import { activityIdsOfLead, activitySnapshots } from './activities.js';
+import { writeTransaction } from '../db/transaction.js';
 import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
@@ -69,7 +70,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
  * @throws CloseError 400 with Close's nested field errors for bad contacts.
  */
 export async function createLead(ctx: RequestContext, input: LeadInput): Promise<Record<string, unknown>> {
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const now = ctx.now();
     const lead: LeadRow = {
       id: newId(ID_PREFIX.lead),
@@ -140,7 +141,7 @@ export async function listLeads(ctx: RequestContext, params: Params, page: Page)
 
 /** `PUT /lead/{id}/`: partial update of name, description, url, status_label. @throws CloseError 404. */
 export async function updateLead(ctx: RequestContext, id: string, input: LeadInput): Promise<Record<string, unknown>> {
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     const patch: Partial<LeadRow> = { updated_by: ctx.userId, date_updated: ctx.now() };
@@ -161,7 +162,7 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
  * @throws CloseError 404.
  */
 export async function deleteLead(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     const tasks = (await findTasks(trx, ctx.organizationId, await taskIdsOfLead(trx, id))).sort((a, b) => (a.id < b.id ? -1 : 1));

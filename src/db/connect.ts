@@ -4,16 +4,26 @@
  * Accepted URLs:
  * - a file path (`./data/tasklane.db`), `sqlite:PATH` or `file:PATH`: SQLite through
  *   better-sqlite3, WAL mode; the folder is created when missing;
- * - `:memory:`: a private in-memory SQLite database (tests, throwaway runs).
+ * - `:memory:`: a private in-memory SQLite database (tests, throwaway runs);
+ * - `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?...]` (or `postgresql://`):
+ *   PostgreSQL through a `pg` connection pool, shared by several Tasklane nodes
+ *   (issue 4);
+ * - `pglite:` (in memory) or `pglite:PATH` (a data folder): PostgreSQL compiled to
+ *   WebAssembly, in-process (PGlite), so the PostgreSQL dialect runs without a server.
  *
- * SQLite specifics live here and in `dialect.ts`, nowhere else.
+ * Whatever the backend, rows come back in the encodings of `schema.ts`: `bigint`
+ * columns as JS numbers (ms instants fit in 2^53), booleans as integers 0/1.
+ * SQLite and PostgreSQL specifics live here and in `dialect.ts`, nowhere else.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
+import pg from 'pg';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
-import type { DialectName } from './dialect.js';
+import { withMigrationLock, type DialectName } from './dialect.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_events.js';
 import * as m0003 from './migrations/0003_generated.js';
@@ -22,9 +32,21 @@ import * as m0003 from './migrations/0003_generated.js';
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
-  /** Where it lives, for messages (a file path, or `:memory:`). */
+  /** Where it lives, for messages: a file path, `:memory:`, `pglite:...`, or a PostgreSQL URL without its password. */
   location: string;
   close(): Promise<void>;
+}
+
+/** Options of `openDb`. */
+export interface OpenDbOptions {
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean;
+  /**
+   * Most PostgreSQL connections this process opens (default 10, `pg`'s own default).
+   * Each node holds up to this many; N nodes need N x this under the server's
+   * `max_connections` (100 by default), or requests queue for a connection.
+   */
+  poolMax?: number;
 }
 
 /** Default location of the embedded database (issue: CLI `--db`). */
@@ -115,15 +137,43 @@ export function sqlitePathFromUrl(url: string): string {
   return url;
 }
 
-/**
- * Opens the database at `url` and applies pending migrations (issue: "migrations
- * applied on start").
- * @throws Error for a URL of an unsupported kind, or a file that cannot be opened.
- */
-export async function openDb(url: string = DEFAULT_DB_PATH, opts: { migrate?: boolean } = {}): Promise<Db> {
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('PostgreSQL is not supported by this build of Tasklane yet; use a SQLite file path.');
+/** True for a `postgres://` or `postgresql://` URL (a PostgreSQL server). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** True for a `pglite:` URL (in-process PostgreSQL). */
+export function isPgliteUrl(url: string): boolean {
+  return url.startsWith('pglite:');
+}
+
+/** The URL with its password replaced by `***`, for logs and messages. */
+export function redactUrl(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   }
+}
+
+/** OID of PostgreSQL's `int8` (`bigint`), the type of our ms columns and of `count(*)`. */
+const INT8_OID = 20;
+
+/**
+ * Parses an `int8` text value into a JS number. Our `bigint` columns hold ms instants
+ * (about 2^41) and counts, far below 2^53.
+ * @throws Error when a value would lose precision (never silently round).
+ */
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${text} does not fit a JS number`);
+  return n;
+}
+
+function openSqlite(url: string): Db {
   const path = sqlitePathFromUrl(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const raw = new BetterSqlite3(path);
@@ -141,20 +191,78 @@ export async function openDb(url: string = DEFAULT_DB_PATH, opts: { migrate?: bo
   raw.pragma('analysis_limit = 1000');
   raw.pragma('optimize = 0x10002');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  const db: Db = { kysely, dialect: 'sqlite', location: path, close: () => kysely.destroy() };
-  if (opts.migrate !== false) await migrate(db);
+  return { kysely, dialect: 'sqlite', location: path, close: () => kysely.destroy() };
+}
+
+function openPostgres(url: string, opts: OpenDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 10,
+    // int8 as numbers; every other type as pg parses it.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server (restart, failover) emits 'error' on the
+  // pool; without a listener Node would crash the node. The next query reconnects.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: 'postgres', location: redactUrl(url), close: () => kysely.destroy() };
+}
+
+async function openPglite(url: string): Promise<Db> {
+  const dataDir = url.slice('pglite:'.length);
+  const options = { parsers: { [pgliteTypes.INT8]: parseInt8 } };
+  let client: PGlite;
+  if (dataDir === '' || dataDir === 'memory://') {
+    client = await PGlite.create(options);
+  } else {
+    mkdirSync(resolve(dataDir), { recursive: true });
+    client = await PGlite.create(resolve(dataDir), options);
+  }
+  // kysely-pglite-dialect hands out PGlite's one session to one caller at a time, so
+  // a transaction never interleaves with another request's queries.
+  const kysely = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return { kysely, dialect: 'postgres', location: url, close: () => kysely.destroy() };
+}
+
+/**
+ * Opens the database at `url` and applies pending migrations (issue: "migrations
+ * applied on start"; issue 4: the same code on SQLite, PostgreSQL and PGlite).
+ * @throws Error for a file that cannot be opened, a server that cannot be reached,
+ *   or a migration that fails.
+ */
+export async function openDb(url: string = DEFAULT_DB_PATH, opts: OpenDbOptions = {}): Promise<Db> {
+  const db = isPostgresUrl(url) ? openPostgres(url, opts) : isPgliteUrl(url) ? await openPglite(url) : openSqlite(url);
+  if (opts.migrate !== false) {
+    try {
+      await migrate(db);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
   return db;
 }
 
 /**
- * Applies every pending migration, in order.
- * @throws Error naming the migration that failed.
+ * Applies every pending migration, in order, and returns the names it applied.
+ *
+ * Several nodes may start at the same moment on one PostgreSQL database: the whole
+ * run (creating Kysely's bookkeeping tables included) happens under one session-level
+ * advisory lock (`dialect.ts` `withMigrationLock`), so exactly one node applies each
+ * migration and the others wait, then find nothing to do (issue 4).
+ * @throws Error naming the migration that failed; nothing of a failed migration is kept.
  */
-export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db: db.kysely, provider: new InlineMigrationProvider() });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
-  }
+export async function migrate(db: Db): Promise<string[]> {
+  return withMigrationLock(db.kysely, db.dialect, async (kysely) => {
+    const migrator = new Migrator({ db: kysely, provider: new InlineMigrationProvider() });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message ?? error}`);
+    }
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  });
 }

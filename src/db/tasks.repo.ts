@@ -8,6 +8,7 @@
  */
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
+import { lockForUpdate, type DialectName } from './dialect.js';
 import type { RequestZone } from '../close/zone.js';
 import type { TaskCondition, TaskQuery } from '../tasks/filters.js';
 import type { RangeOp } from '../tasks/time.js';
@@ -223,20 +224,35 @@ export async function listTasks(
   return { rows: await withNames(ex, rows), hasMore };
 }
 
-/** Ids of the organization's tasks matching `q`, at most `cap` of them (bulk updates, D23). */
+/**
+ * Ids of the organization's tasks matching `q`, at most `cap` of them, in id order
+ * (bulk updates, D23). Inside a transaction on PostgreSQL the rows are locked
+ * (`FOR UPDATE`, in id order so concurrent bulk updates cannot deadlock), and a row
+ * another transaction changed meanwhile is checked against `q` again in its new
+ * state, so a bulk update acts on what it locked.
+ */
 export async function matchingTaskIds(
   ex: Executor,
+  dialect: DialectName,
   organizationId: string,
   q: TaskQuery,
   zone: RequestZone,
   nowMs: number,
   cap: number,
 ): Promise<string[]> {
-  const rows = await applyQuery(ex.selectFrom('tasks').select('tasks.id'), organizationId, q, zone, nowMs)
-    .orderBy('tasks.id')
-    .limit(cap)
-    .execute();
+  const qb = applyQuery(ex.selectFrom('tasks').select('tasks.id'), organizationId, q, zone, nowMs).orderBy('tasks.id').limit(cap);
+  const rows = await lockForUpdate(qb, dialect, 'tasks').execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Locks task `id` of the organization until the transaction ends (PostgreSQL; a no-op
+ * on SQLite, whose writers are serialized), before a read-modify-write of it.
+ * @returns false when the organization has no such task.
+ */
+export async function lockTask(ex: Executor, dialect: DialectName, organizationId: string, id: string): Promise<boolean> {
+  const qb = ex.selectFrom('tasks').select('tasks.id').where('tasks.id', '=', id).where('tasks.organization_id', '=', organizationId);
+  return (await lockForUpdate(qb, dialect, 'tasks').executeTakeFirst()) !== undefined;
 }
 
 /**

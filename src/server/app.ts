@@ -3,6 +3,7 @@
  * build exactly what production runs (architecture note 4).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { systemClock, type Clock } from '../context.js';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerBodyParsers, registerErrorHandling } from './http.js';
@@ -84,7 +85,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
     settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false },
   });
-  app.get('/health', async () => ({ status: 'ok' }));
+  // Health check for load balancers (issue 4): 200 when this node can query its
+  // database, else 503, so a node that lost the database is taken out of rotation.
+  app.get('/health', async (request, reply) => {
+    try {
+      await sql`select 1`.execute(opts.db.kysely);
+      return { status: 'ok' };
+    } catch (err) {
+      request.log.error({ err }, 'health check: database unreachable');
+      return reply.code(503).send({ status: 'unavailable', error: 'The database cannot be reached.' });
+    }
+  });
   const openapi = buildOpenApi(closeRoutes, PACKAGE_VERSION);
   app.get('/openapi.json', async () => openapi);
   return app;

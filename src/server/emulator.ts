@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../context.js';
 import type { Db } from '../db/connect.js';
 import type { Executor } from '../db/tasks.repo.js';
-import { deferForeignKeys } from '../db/dialect.js';
+import { emptyTables } from '../db/dialect.js';
 import { hashApiKey } from '../crm/accounts.js';
 import { ID_PREFIX } from '../close/ids.js';
 import { isoformat, parseCloseDate } from '../close/dates.js';
@@ -92,16 +92,16 @@ export async function foreignOrganizations(db: Db): Promise<string[]> {
 export async function resetEmulatorData(db: Db, nowMs: number): Promise<void> {
   const tables = (await db.kysely.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_migration'));
   await db.kysely.transaction().execute(async (trx) => {
-    await deferForeignKeys(db.dialect, trx);
-    for (const t of tables) await trx.deleteFrom(t as any).execute();
+    await emptyTables(db.dialect, trx, tables);
     await ensureEmulatorAccount(trx, nowMs);
   });
 }
 
-/** The clock's state as the emulator answers it. */
+/** The range the emulator clock may be set to (see the clock route). */
 const CLOCK_MIN_MS = Date.parse('0001-01-02T00:00:00Z');
 const CLOCK_MAX_MS = Date.parse('9999-12-30T23:59:59Z');
 
+/** The clock's state as the emulator answers it. */
 function clockJson(clock: EmulatorClock): { now: string; pinned: boolean } {
   return { now: isoformat(clock.now()), pinned: clock.isPinned };
 }

@@ -20,6 +20,7 @@ import {
   findTasks,
   insertTask,
   listTasks,
+  lockTask,
   matchingTaskIds,
   openTasksByKey,
   tasksOfObject,
@@ -36,6 +37,7 @@ import { activitySnapshots, createTaskCompleted, deleteActivity } from '../crm/a
 import { activityEvent, recordEvents, taskEvent, taskEventJson, taskSnapshots, type NewEvent } from '../events/record.js';
 import type { GeneratedTaskDraft, KnownTask, TaskEffect, TaskPatch } from './generated.js';
 import { rowDate } from './serialize.js';
+import { writeTransaction } from '../db/transaction.js';
 
 /** Most tasks one bulk update may change (D23). */
 export const BULK_UPDATE_LIMIT = 1000;
@@ -282,7 +284,7 @@ export async function createTask(ctx: RequestContext, body: TaskWriteBody): Prom
     throw CloseError.field('_type', `Only tasks of type lead and outgoing_call can be created (got "${type}").`);
   }
   if (!body.lead_id) throw CloseError.field('lead', FIELD_TEXT.required);
-  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+  const row = await writeTransaction(ctx.db, async (trx) => {
     const changes = await validateChanges(ctx, trx, { ...body });
     checkChangesFit({ type, text: null, lead_id: changes.lead_id ?? null }, changes);
     const now = ctx.now();
@@ -332,7 +334,10 @@ export async function createTask(ctx: RequestContext, body: TaskWriteBody): Prom
  * @throws CloseError 404 for a task outside the organization, 400 for bad values.
  */
 export async function updateOneTask(ctx: RequestContext, id: string, body: TaskWriteBody): Promise<TaskJson> {
-  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+  const row = await writeTransaction(ctx.db, async (trx) => {
+    // Issue 4: lock first, then read, so a concurrent write on another node is either
+    // wholly before this one (and seen) or wholly after it.
+    if (!(await lockTask(trx, ctx.db.dialect, ctx.organizationId, id))) throw notFound();
     const current = await findTask(trx, ctx.organizationId, id);
     if (!current) throw notFound();
     const changes = await validateChanges(ctx, trx, body);
@@ -358,9 +363,10 @@ export async function bulkUpdateTasks(ctx: RequestContext, params: Params, body:
   if (!q.hasFilter) {
     throw CloseError.request('A bulk update needs at least one filter, such as id__in, lead_id, assigned_to or view.');
   }
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const now = ctx.now();
-    const ids = await matchingTaskIds(trx, ctx.organizationId, q, ctx.zone, now, BULK_UPDATE_LIMIT + 1);
+    // Issue 4: the matching rows are locked (PostgreSQL) in id order before they are read.
+    const ids = await matchingTaskIds(trx, ctx.db.dialect, ctx.organizationId, q, ctx.zone, now, BULK_UPDATE_LIMIT + 1);
     if (ids.length > BULK_UPDATE_LIMIT) {
       throw CloseError.errorsOnly([`It's not allowed to update more than ${BULK_UPDATE_LIMIT} objects at once`]);
     }
@@ -383,7 +389,8 @@ export async function bulkUpdateTasks(ctx: RequestContext, params: Params, body:
 
 /** `DELETE /task/{id}/` (D24): answers `{}`. @throws CloseError 404 (D26). */
 export async function deleteOneTask(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
+    if (!(await lockTask(trx, ctx.db.dialect, ctx.organizationId, id))) throw notFound();
     const current = await findTask(trx, ctx.organizationId, id);
     if (!current) throw notFound();
     await deleteTask(trx, id);

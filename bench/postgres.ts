@@ -1,0 +1,302 @@
+/**
+ * The inbox benchmark on PostgreSQL (issue 4): `GET /task/?view=inbox&_limit=100`
+ * with a random user's API key per request, over 1,000,000 tasks (`generate.ts`
+ * `DEFAULT_SHAPE`), measured in one run against
+ * - the same SQL sent straight to PostgreSQL with the `pg` client (the baseline:
+ *   what the database alone can do): the statements `tasks.repo.ts` `listTasks` runs
+ *   for one inbox page (two index-ordered id streams, the page's rows, the names),
+ *   captured once per user through Kysely's query log and replayed in order, 10
+ *   pages in flight on a 10-connection pool,
+ * - one Tasklane node (`tasklane serve` process), 10 connections (autocannon),
+ * - two Tasklane nodes on the same database, 10 connections spread round-robin
+ *   over the two ports (5 each).
+ * Reports requests/s, p50 and p99 latency (ms) and the ratios; the issue's target is
+ * two nodes >= 1.6 x one node.
+ *
+ * The dataset is cached: the database keeps a `bench_dataset` row with the shape
+ * and the users' API keys (keys are stored hashed by Tasklane, so they must be kept
+ * to be reused); a database holding the same shape is reused, any other is rebuilt.
+ *
+ *   node --import tsx bench/postgres.ts [--url postgres://...] [--duration 20]
+ *        [--warmup 5] [--connections 10] [--tasks 1000000] [--rebuild]
+ *
+ * Default URL: env BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/tasklane_bench
+ * (the database is created when missing). Results are also written to
+ * bench/results/postgres-<time>.json. Loopback only.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { openDb, type Db } from '../src/db/connect.js';
+import { listTasks } from '../src/db/tasks.repo.js';
+import type { Database } from '../src/db/schema.js';
+import { parseTaskQuery } from '../src/tasks/filters.js';
+import { paramsFromQueryString } from '../src/close/params.js';
+import { ianaZone } from '../src/close/zone.js';
+import { DEFAULT_SHAPE, generateDataset, type Dataset, type DatasetShape } from './generate.js';
+import { startNode, type Node } from '../test/processes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string', default: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/tasklane_bench' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    tasks: { type: 'string', default: String(DEFAULT_SHAPE.tasks) },
+    rebuild: { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(args.duration);
+const WARMUP = Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+const SHAPE: DatasetShape = { ...DEFAULT_SHAPE, tasks: Number(args.tasks) };
+const PATH = '/api/v1/task/?view=inbox&_limit=100';
+
+function log(msg: string) {
+  process.stderr.write(msg + '\n');
+}
+
+/** Creates the benchmark database on its server when missing (or anew with `fresh`). */
+async function ensureDatabase(url: string, fresh: boolean): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  u.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    if (fresh) await admin.query(`drop database if exists "${name}" with (force)`);
+    const { rows } = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rows.length) await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function cachedDataset(db: Db): Promise<Dataset | null> {
+  const k = db.kysely as unknown as Kysely<any>;
+  await k.schema.createTable('bench_dataset').ifNotExists().addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+  const row = await k.selectFrom('bench_dataset').select('value').where('key', '=', 'dataset').executeTakeFirst();
+  if (!row) return null;
+  const ds = JSON.parse(row.value) as Dataset;
+  return JSON.stringify(ds.shape) === JSON.stringify(SHAPE) ? ds : null;
+}
+
+/** Opens the benchmark database holding SHAPE, generating it when it is not there. */
+async function prepare(): Promise<{ db: Db; dataset: Dataset }> {
+  await ensureDatabase(args.url!, args.rebuild!);
+  let db = await openDb(args.url!);
+  let dataset = await cachedDataset(db);
+  if (dataset) {
+    log(`reusing the dataset in ${db.location} (generated ${new Date(dataset.now).toISOString()})`);
+    return { db, dataset };
+  }
+  const orgs = await db.kysely.selectFrom('organizations').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  if (orgs.n > 0) {
+    log(`${db.location} holds another dataset: rebuilding it`);
+    await db.close();
+    await ensureDatabase(args.url!, true);
+    db = await openDb(args.url!);
+    await cachedDataset(db);
+  }
+  log(`generating ${SHAPE.tasks} tasks into ${db.location}...`);
+  const t0 = performance.now();
+  let last = 0;
+  dataset = await generateDataset(db, SHAPE, Date.now(), (n) => {
+    if (n - last >= 100_000 || n === SHAPE.tasks) {
+      last = n;
+      log(`  ${n} tasks (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  });
+  await sql`analyze`.execute(db.kysely);
+  await (db.kysely as unknown as Kysely<any>).insertInto('bench_dataset').values({ key: 'dataset', value: JSON.stringify(dataset) }).execute();
+  log(`generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return { db, dataset };
+}
+
+interface Measure {
+  name: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Share of all cores busy during the measure (whole machine, /proc/stat), 0..1. */
+  machineBusy?: number;
+  /** CPU ms the Tasklane node processes spent per request. */
+  nodeCpuMsPerRequest?: number;
+}
+
+/** Busy and total jiffies of all cores so far (Linux /proc/stat); zeros elsewhere. */
+function machineJiffies(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/** CPU ms (user + system) a process has used so far (Linux /proc/PID/stat); 0 elsewhere. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `fn`, adding how busy the machine and the node processes were while it ran. */
+async function accounted(nodes: Node[], fn: () => Promise<Measure>): Promise<Measure> {
+  const m0 = machineJiffies();
+  const c0 = nodes.map((n) => processCpuMs(n.process.pid));
+  const m = await fn();
+  const m1 = machineJiffies();
+  const cpu = nodes.reduce((sum, n, i) => sum + processCpuMs(n.process.pid) - c0[i], 0);
+  return {
+    ...m,
+    machineBusy: m1.total > m0.total ? (m1.busy - m0.busy) / (m1.total - m0.total) : undefined,
+    nodeCpuMsPerRequest: m.requests ? Math.round((cpu / m.requests) * 100) / 100 : undefined,
+  };
+}
+
+function basicAuth(key: string): string {
+  return 'Basic ' + Buffer.from(key + ':').toString('base64');
+}
+
+/** autocannon against `urls` (connections spread round-robin over them). */
+async function cannon(name: string, urls: string[], keys: string[], seconds: number): Promise<Measure> {
+  const result = await autocannon({
+    // autocannon takes several URLs and gives connection i to URL i % n; its type
+    // declarations only admit one.
+    url: urls.map((u) => u + PATH) as unknown as string,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (req: any) => {
+          req.headers = { ...req.headers, authorization: basicAuth(keys[Math.floor(Math.random() * keys.length)]) };
+          return req;
+        },
+      },
+    ],
+  });
+  return {
+    name,
+    requests: result.requests.total,
+    rps: result.requests.total / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/**
+ * The same SQL as the inbox request, straight to PostgreSQL: the statements of one
+ * page for each user (captured by running `listTasks` once through a logging Kysely),
+ * replayed in order by `CONNECTIONS` loops over a pool of that size.
+ */
+async function baseline(_db: Db, dataset: Dataset, seconds: number): Promise<Measure> {
+  const now = Date.now();
+  const capturePool = new pg.Pool({ connectionString: args.url!, max: 1 });
+  let captured: { text: string; values: unknown[] }[] = [];
+  const logging = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: capturePool }),
+    log: (e) => {
+      if (e.level === 'query') captured.push({ text: e.query.sql, values: [...e.query.parameters] });
+    },
+  });
+  const compiled: { text: string; values: unknown[] }[][] = [];
+  for (const o of dataset.orgs) {
+    for (const u of o.users) {
+      const zone = ianaZone(u.timezone);
+      captured = [];
+      await listTasks(logging, o.id, parseTaskQuery(paramsFromQueryString('view=inbox&_limit=100'), zone), zone, now, { limit: 100, skip: 0 });
+      compiled.push(captured);
+    }
+  }
+  await logging.destroy();
+  const pool = new pg.Pool({ connectionString: args.url!, max: CONNECTIONS });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const page = compiled[Math.floor(Math.random() * compiled.length)];
+        const s = performance.now();
+        try {
+          for (const statement of page) await pool.query(statement);
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] * 100) / 100;
+  return { name: 'pg client, same SQL', requests: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), errors };
+}
+
+async function main() {
+  const { db, dataset } = await prepare();
+  const keys = dataset.orgs.flatMap((o) => o.users.map((u) => u.key));
+  const inbox = await sql<{ n: number }>`select count(*) as n from tasks where is_complete = 0 and type = 'lead'`.execute(db.kysely);
+  log(`${keys.length} users; ${inbox.rows[0].n} open lead tasks; dataset ${((Date.now() - dataset.now) / 86_400_000).toFixed(1)} days old`);
+  const nodes: Node[] = [];
+  const results: Measure[] = [];
+  const load0 = loadavg();
+  try {
+    nodes.push(await startNode(args.url!), await startNode(args.url!));
+    const [a, b] = nodes.map((n) => n.base);
+    log(`nodes at ${a} and ${b}; ${CONNECTIONS} connections; warm-up ${WARMUP} s, then ${DURATION} s each`);
+
+    await baseline(db, dataset, WARMUP);
+    results.push(await accounted(nodes, () => baseline(db, dataset, DURATION)));
+    log(`  ${results.at(-1)!.name}: ${results.at(-1)!.rps.toFixed(0)} req/s`);
+
+    await cannon('warm-up', [a, b], keys, WARMUP);
+    results.push(await accounted(nodes, () => cannon('one node', [a], keys, DURATION)));
+    log(`  one node: ${results.at(-1)!.rps.toFixed(0)} req/s`);
+    results.push(await accounted(nodes, () => cannon('two nodes', [a, b], keys, DURATION)));
+    log(`  two nodes: ${results.at(-1)!.rps.toFixed(0)} req/s`);
+  } finally {
+    for (const n of nodes) await n.stop();
+    await db.close();
+  }
+  const [base, one, two] = results;
+  const lines = [
+    `inbox benchmark on PostgreSQL: GET ${PATH}, ${SHAPE.tasks.toLocaleString('en-US')} tasks, ${keys.length} users, ${CONNECTIONS} connections, ${DURATION} s each`,
+    `machine: ${cpus().length} cores; load average before ${load0.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+    '',
+    '| target | req/s | p50 ms | p99 ms | errors | machine CPU busy | node CPU ms/request |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.machineBusy === undefined ? '?' : Math.round(r.machineBusy * 100) + '%'} | ${r.name.startsWith('pg') ? '-' : (r.nodeCpuMsPerRequest ?? '?')} |`,
+    ),
+    '',
+    `two nodes / one node: ${(two.rps / one.rps).toFixed(2)}x (target >= 1.6x)`,
+    `one node / pg client: ${(one.rps / base.rps).toFixed(2)}x; two nodes / pg client: ${(two.rps / base.rps).toFixed(2)}x`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(`./results/postgres-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+  writeFileSync(file, JSON.stringify({ shape: SHAPE, connections: CONNECTIONS, duration: DURATION, loadavg: { before: load0, after: loadavg() }, results }, null, 2));
+  if (results.some((r) => r.errors > 0)) {
+    process.stderr.write('some requests failed: the figures above are not valid\n');
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Runs the whole test suite once per database backend (issue 4): SQLite and PGlite
+// always, and a real PostgreSQL server too when TEST_DATABASE_URL is set (.ci/run sets
+// it). Each backend is one `node --test` run with TEST_DB set; files named
+// `*.postgres.test.ts` need a server and run in the PostgreSQL pass only. Exits non-zero
+// when any run fails, and ends with one line adding up every run.
+//
+// TEST_DB=sqlite|pglite|postgres limits the run to that backend.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const all = readdirSync(here).filter((f) => f.endsWith('.test.ts')).sort();
+const serverOnly = (f) => f.endsWith('.postgres.test.ts');
+
+const only = process.env.TEST_DB;
+let backends = ['sqlite', 'pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+if (only) {
+  if (!['sqlite', 'pglite', 'postgres'].includes(only)) {
+    console.error(`TEST_DB must be sqlite, pglite or postgres (got "${only}")`);
+    process.exit(2);
+  }
+  if (only === 'postgres' && !process.env.TEST_DATABASE_URL) {
+    console.error('TEST_DB=postgres needs TEST_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test');
+    process.exit(2);
+  }
+  backends = [only];
+}
+if (!process.env.TEST_DATABASE_URL) {
+  console.log('TEST_DATABASE_URL is not set: running on SQLite and PGlite only (set it to also run on a PostgreSQL server).');
+}
+
+/** Drops databases that an interrupted earlier run left on the server. */
+async function dropLeftovers(url) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query("select datname from pg_database where datname like 'tasklane\\_t\\_%'");
+    for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** One `node --test` run; resolves with its exit code and its pass/fail counts. */
+function run(backend, files) {
+  return new Promise((resolve) => {
+    const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => join('test', f))];
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, TEST_DB: backend }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const counts = { pass: 0, fail: 0 };
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      const text = tail + chunk.toString('utf8');
+      const lines = text.split('\n');
+      tail = lines.pop();
+      for (const line of lines) {
+        const m = /^\S*\s*(pass|fail) (\d+)\s*$/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+        if (m) counts[m[1]] = Number(m[2]);
+      }
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, ...counts }));
+  });
+}
+
+const results = [];
+for (const backend of backends) {
+  console.log(`\n=== tests on ${backend} ===\n`);
+  if (backend === 'postgres') await dropLeftovers(process.env.TEST_DATABASE_URL);
+  const files = backend === 'postgres' ? all : all.filter((f) => !serverOnly(f));
+  results.push({ backend, ...(await run(backend, files)) });
+}
+console.log('');
+for (const r of results) console.log(`${r.backend}: ${r.pass} passed, ${r.fail} failed${r.code ? ` (exit code ${r.code})` : ''}`);
+const failed = results.some((r) => r.code !== 0);
+const pass = results.reduce((n, r) => n + r.pass, 0);
+const fail = results.reduce((n, r) => n + r.fail, 0);
+console.log(`total: ${pass} passed, ${fail} failed`);
+process.exit(failed ? 1 : 0);
