@@ -200,6 +200,8 @@ export function createDeliveryWorker(db: Db, opts: DeliveryWorkerOptions = {}): 
         await updateSubscription(trx, sub.id, { status: 'paused', failing_since: null, date_updated: now });
         await dropPendingDeliveries(trx, sub.id, now, 'subscription paused after 3 days of failed deliveries');
         stats.paused.push(sub.id);
+        // The rest of this pass's claims for it are dropped, not sent (see runOnce).
+        sub.status = 'paused';
         log.warn({ subscription_id: sub.id, url: sub.url }, 'webhook subscription paused: every delivery failed for 3 days');
       } else if (current.failing_since === null) {
         await updateSubscription(trx, sub.id, { failing_since: now });
@@ -254,21 +256,34 @@ export function createDeliveryWorker(db: Db, opts: DeliveryWorkerOptions = {}): 
     if (!claimed.length) return stats;
     const events = new Map((await findEventsById(db.kysely, [...new Set(claimed.map((d) => d.event_id))])).map((e) => [e.id, e]));
     const subs = new Map((await findSubscriptionsById(db.kysely, [...new Set(claimed.map((d) => d.subscription_id))])).map((s) => [s.id, s]));
-    const queue = [...claimed];
+    // One subscription's deliveries go one after another, oldest event first (a claim
+    // comes back in no set order), so what a pass decides for a subscription (give a
+    // delivery up, then pause) does not depend on which lane ran first; subscriptions
+    // go in parallel.
+    claimed.sort((a, b) => Number(a.date_created) - Number(b.date_created) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const bySubscription = new Map<string, WebhookDeliveryRow[]>();
+    for (const d of claimed) {
+      const list = bySubscription.get(d.subscription_id);
+      if (list) list.push(d);
+      else bySubscription.set(d.subscription_id, [d]);
+    }
+    const groups = [...bySubscription.values()];
     const lane = async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) {
-        const sub = subs.get(d.subscription_id);
-        const ev = events.get(d.event_id);
-        const body = sub && ev ? JSON.stringify({ event: eventJson(ev), subscription_id: sub.id }) : null;
-        try {
-          await deliverOne(d, sub, body, stats);
-        } catch (e) {
-          // A database error while settling: the lease runs out and the row goes again.
-          log.error({ err: e, delivery_id: d.id }, 'webhook delivery could not be recorded');
+      for (let group = groups.shift(); group; group = groups.shift()) {
+        for (const d of group) {
+          const sub = subs.get(d.subscription_id);
+          const ev = events.get(d.event_id);
+          const body = sub && ev ? JSON.stringify({ event: eventJson(ev), subscription_id: sub.id }) : null;
+          try {
+            await deliverOne(d, sub, body, stats);
+          } catch (e) {
+            // A database error while settling: the lease runs out and the row goes again.
+            log.error({ err: e, delivery_id: d.id }, 'webhook delivery could not be recorded');
+          }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, lane));
     return stats;
   }
 
