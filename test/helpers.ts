@@ -18,6 +18,7 @@ import { openDb, type Db } from '../src/db/connect.js';
 import { buildApp } from '../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../src/crm/accounts.js';
 import type { RateLimitOptions } from '../src/server/ratelimit.js';
+import { ListCache } from '../src/server/listcache.js';
 
 export interface TestUser {
   id: string;
@@ -49,6 +50,8 @@ export interface Harness {
   setNow(ms: number): void;
   /** Moves the pinned clock forward by `ms` (default one second). */
   advance(ms?: number): void;
+  /** The app's task-list response cache, to read its hit counts. */
+  listCache: ListCache;
   /** The pinned clock itself, to share with a webhook delivery worker. */
   clock: () => number;
   req(method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string>; as?: TestUser; rawBody?: string }): Promise<Res>;
@@ -148,8 +151,10 @@ export async function harness(
   const outsider = { id: o.id, key: (await createApiKey(db.kysely, other.id, o.id, t0)).key, orgId: other.id };
   // Rate limits read the pinned clock too; suites that make thousands of requests in one
   // pinned instant turn them off unless they test them.
+  const listCache = new ListCache();
   const app = await buildApp({
     db,
+    listCache,
     clock: () => now,
     strictParams: opts.strictParams,
     rateLimit: opts.rateLimit ?? false,
@@ -160,6 +165,7 @@ export async function harness(
     db,
     backend: fresh.backend,
     dir,
+    listCache,
     orgId: org.id,
     user,
     colleague,

@@ -34,6 +34,14 @@ export interface Db {
   dialect: DialectName;
   /** Where it lives, for messages: a file path, `:memory:`, `pglite:...`, or a PostgreSQL URL without its password. */
   location: string;
+  /**
+   * A token that changes whenever the database's data may have changed: any write
+   * through this handle, or a commit by any other connection to the same file (another
+   * process). Only SQLite has one (`PRAGMA data_version` tells of other connections'
+   * commits); on PostgreSQL other nodes write unseen, so it is undefined there, and
+   * nothing may be cached across requests.
+   */
+  changeToken?: () => string;
   close(): Promise<void>;
 }
 
@@ -76,7 +84,10 @@ class FastStatement {
   private readonly stmt: BetterSqlite3.Statement;
   private readonly makeRow: ((values: unknown[]) => Record<string, unknown>) | null = null;
 
-  constructor(stmt: BetterSqlite3.Statement) {
+  constructor(
+    stmt: BetterSqlite3.Statement,
+    private readonly writes: { count: number },
+  ) {
     this.stmt = stmt;
     this.reader = stmt.reader;
     if (stmt.reader) {
@@ -90,6 +101,8 @@ class FastStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
+    // A statement may write and return rows (`... RETURNING`): count it as a write too.
+    if (!this.stmt.readonly) this.writes.count++;
     const rows = this.stmt.all(parameters) as unknown[][];
     const make = this.makeRow!;
     const out = new Array(rows.length);
@@ -98,6 +111,8 @@ class FastStatement {
   }
 
   run(parameters: ReadonlyArray<unknown>) {
+    // Counted before it runs, so a reader never pairs new data with an old count.
+    this.writes.count++;
     return this.stmt.run(parameters);
   }
 
@@ -113,14 +128,14 @@ class FastStatement {
  * running a point lookup), read through `FastStatement`. Bounded: the cache starts
  * over past 1000 texts.
  */
-function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(raw: BetterSqlite3.Database, writes: { count: number }): SqliteDatabase {
   const cache = new Map<string, FastStatement>();
   return {
     close: () => raw.close(),
     prepare(text: string) {
       let stmt = cache.get(text);
       if (!stmt) {
-        stmt = new FastStatement(raw.prepare(text));
+        stmt = new FastStatement(raw.prepare(text), writes);
         if (cache.size >= 1000) cache.clear();
         cache.set(text, stmt);
       }
@@ -190,8 +205,16 @@ function openSqlite(url: string): Db {
   // sampling at most 1000 rows per index so a large database opens quickly.
   raw.pragma('analysis_limit = 1000');
   raw.pragma('optimize = 0x10002');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return { kysely, dialect: 'sqlite', location: path, close: () => kysely.destroy() };
+  const writes = { count: 0 };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, writes) }) });
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck();
+  return {
+    kysely,
+    dialect: 'sqlite',
+    location: path,
+    changeToken: () => `${writes.count}:${dataVersion.get()}`,
+    close: () => kysely.destroy(),
+  };
 }
 
 function openPostgres(url: string, opts: OpenDbOptions): Db {

@@ -10,6 +10,7 @@ import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerBodyPars
 import { Authenticator } from './auth.js';
 import { registerCloseRoutes, type CloseRoute } from './routing.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './ratelimit.js';
+import { ListCache } from './listcache.js';
 import { taskRoutes } from './routes/task.js';
 import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** SSRF guard for webhook URLs (env `WEBHOOK_BLOCK_PRIVATE`); off by default. */
   webhookBlockPrivate?: boolean;
+  /** The task-list response cache (`listcache.ts`); a new one by default. Tests pass theirs to read its stats. */
+  listCache?: ListCache;
   /**
    * Emulator mode (issue 3; `server/emulator.ts`): adds `/__emulator/reset` and a
    * settable clock over `clock`, and makes sure the fixed emulator account exists.
@@ -83,7 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     auth,
     strictParams: opts.strictParams ?? false,
     rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
-    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false },
+    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache: opts.listCache ?? new ListCache() },
   });
   // Health check for load balancers (issue 4): 200 when this node can query its
   // database, else 503, so a node that lost the database is taken out of rotation.

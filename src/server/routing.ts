@@ -15,6 +15,7 @@ import { CloseError, METHOD_NOT_ALLOWED_TEXT } from '../close/errors.js';
 import { paramsFromJson, paramsFromQueryString, parseFields, unknownParams, type Params } from '../close/params.js';
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
+import { JsonText, type ListCache } from './listcache.js';
 import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -42,6 +43,8 @@ export interface ServerSettings {
    * the same network. Env `WEBHOOK_BLOCK_PRIVATE`.
    */
   webhookBlockPrivate: boolean;
+  /** Whole task-list responses kept while the database does not change (`listcache.ts`). */
+  listCache: ListCache;
 }
 
 /** A Close API route. `url` is relative to `/api/v1`. */
@@ -125,7 +128,9 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   };
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
   if (route.status) reply.code(route.status);
-  return route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+  const result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+  if (result instanceof JsonText) return reply.type('application/json; charset=utf-8').send(result.text);
+  return result;
 }
 
 /**

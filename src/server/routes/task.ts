@@ -6,6 +6,7 @@ import { TASK_BULK_PARAMS, TASK_LIST_PARAMS } from '../../tasks/filters.js';
 import { bulkUpdateTasks, createTask, deleteOneTask, getTask, listTaskPage, updateOneTask } from '../../tasks/service.js';
 import { TaskWriteSchema, validateBody } from '../schemas.js';
 import type { CloseRoute } from '../routing.js';
+import { ListCache } from '../listcache.js';
 
 /** Paging of `GET /task/` (D6): default 100, at most 1000. */
 export const TASK_PAGE_LIMITS = { defaultLimit: 100, maxLimit: 1000 };
@@ -24,11 +25,13 @@ export const taskRoutes: CloseRoute[] = [
     url: '/task/',
     summary: 'List or filter tasks',
     knownParams: TASK_LIST_PARAMS,
-    handler: async ({ ctx, params, fields }) => {
+    handler: async ({ ctx, params, fields, settings }) => {
       const page = parsePage(params, TASK_PAGE_LIMITS);
-      const result = await listTaskPage(ctx, params, page);
-      if (fields) result.data = result.data.map((t) => projectFields(t, fields));
-      return result;
+      return settings.listCache.get(ctx, ListCache.key(ctx, '/task/', params), async () => {
+        const result = await listTaskPage(ctx, params, page);
+        if (fields) result.data = result.data.map((t) => projectFields(t, fields));
+        return result;
+      });
     },
   },
   {

@@ -1,0 +1,68 @@
+/**
+ * A cache of whole task-list responses, as JSON text, for the read-heavy inbox
+ * (issue "Tasklane core", Speed): the same organization asking the same list in the
+ * same zone on the same day gets the bytes computed for the first asker, as long as
+ * nothing in the database has changed since.
+ *
+ * Safety comes from the key and the token, not from expiry:
+ * - the key holds everything the answer depends on: the organization, the route, every
+ *   parameter (filters, paging, `_fields`), the request's zone and where its "today"
+ *   ends (so `view` and the inbox bounds move at midnight, D15-D17);
+ * - the token is the database's change token (`Db.changeToken`): it changes with any
+ *   write through this process and with any commit by another process on the same
+ *   SQLite file (`PRAGMA data_version`). An entry is served only under the token it
+ *   was made with; any change anywhere makes every entry stale.
+ * Databases without a change token (PostgreSQL, where other nodes write unseen) are
+ * never cached.
+ */
+import type { Params } from '../close/params.js';
+import type { RequestContext } from '../context.js';
+import { viewBounds } from '../tasks/time.js';
+
+/** JSON text to send as the response body, as is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** Most entries kept; about 100 KB each for a 100-task page. */
+const MAX_ENTRIES = 256;
+
+export class ListCache {
+  private readonly entries = new Map<string, { token: string; text: string }>();
+  /** How many answers came from the cache, and how many were computed (for tests and tuning). */
+  readonly stats = { hits: 0, misses: 0 };
+
+  /** The key of a list request (see the module comment for what it must hold). */
+  static key(ctx: RequestContext, route: string, params: Params): string {
+    const b = viewBounds(ctx.now(), ctx.zone);
+    const zone = ctx.zone.ianaName ?? `fixed:${ctx.zone.fixedOffsetMinutes}`;
+    const p = [...params.entries()].sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0)).map(([k, v]) => `${k}=${v.join('\u0001')}`);
+    return [ctx.organizationId, route, zone, b.todayDayMs, b.tomorrowStartMs, ...p].join('\u0000');
+  }
+
+  /**
+   * The cached answer for `key`, or the one `compute` gives (then kept), as JSON text.
+   * Without a change token `compute` runs every time and nothing is kept.
+   */
+  async get(ctx: RequestContext, key: string, compute: () => Promise<unknown>): Promise<JsonText> {
+    const token = ctx.db.changeToken?.();
+    if (token === undefined) return new JsonText(JSON.stringify(await compute()));
+    const hit = this.entries.get(key);
+    if (hit && hit.token === token) {
+      this.stats.hits++;
+      // Refresh its place in the eviction order.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return new JsonText(hit.text);
+    }
+    this.stats.misses++;
+    const text = JSON.stringify(await compute());
+    // Only keep it when nothing was written while it was computed.
+    if (ctx.db.changeToken!() === token) {
+      this.entries.delete(key);
+      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, { token, text });
+    }
+    return new JsonText(text);
+  }
+}
