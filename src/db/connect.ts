@@ -101,9 +101,9 @@ class FastStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    // A statement may write and return rows (`... RETURNING`): count it as a write too.
-    if (!this.stmt.readonly) this.writes.count++;
     const rows = this.stmt.all(parameters) as unknown[][];
+    // A statement may write and return the rows it wrote (`... RETURNING`): a write.
+    if (!this.stmt.readonly && rows.length) this.writes.count++;
     const make = this.makeRow!;
     const out = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = make(rows[i]);
@@ -111,9 +111,11 @@ class FastStatement {
   }
 
   run(parameters: ReadonlyArray<unknown>) {
-    // Counted before it runs, so a reader never pairs new data with an old count.
-    this.writes.count++;
-    return this.stmt.run(parameters);
+    // Only statements that changed rows count (a poll that updates nothing does not).
+    // better-sqlite3 runs synchronously, so no reader sees the change before the count.
+    const result = this.stmt.run(parameters);
+    if (result.changes > 0) this.writes.count++;
+    return result;
   }
 
   *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
