@@ -6,7 +6,10 @@
  *
  * Measures, each for `--duration` seconds after a warm-up:
  * - baseline: the bare route (same page object, JSON-serialized per request);
- * - inbox: `GET /task/?view=inbox&_limit=100`, a random user's key per request;
+ * - inbox: `GET /task/?view=inbox&_limit=100`, a random user's key per request (pages
+ *   repeat per organization and zone, so most come from the list cache);
+ * - the same inbox with every page computed: each request carries a parameter of its
+ *   own, so none is a cache hit;
  * - deep page: `GET /task/?_type=all&_skip=50000&_limit=100`, a random key per request;
  * and the latency of bulk updates of 1000 tasks (`PUT /task/?id__in=...`).
  * Prints req/s, p50 and p99 latency and ratios to the baseline; writes JSON to
@@ -83,8 +86,14 @@ interface Result {
   non2xx: number;
 }
 
-async function load(name: string, url: string, keys: string[] | null, seconds: number): Promise<Result> {
+/**
+ * Loads `url` for `seconds`. With `unique`, each request adds a parameter of its own
+ * (ignored by the server), so no two requests share a list-cache entry: the cost of
+ * computing every page.
+ */
+async function load(name: string, url: string, keys: string[] | null, seconds: number, unique = false): Promise<Result> {
   const auth = keys?.map((k) => 'Basic ' + Buffer.from(k + ':').toString('base64'));
+  let n = 0;
   const r = await autocannon({
     url,
     connections,
@@ -94,6 +103,7 @@ async function load(name: string, url: string, keys: string[] | null, seconds: n
         method: 'GET',
         setupRequest: (req: any) => {
           if (auth) req.headers = { ...(req.headers ?? {}), authorization: auth[Math.floor(Math.random() * auth.length)] };
+          if (unique) req.path = `${new URL(url).pathname}${new URL(url).search}&uncached=${n++}`;
           return req;
         },
       },
@@ -122,6 +132,7 @@ async function main() {
       results.push(await load('baseline: bare Fastify route, same page', `${base.url}/api/v1/task/`, null, duration));
       await load('warm-up', `${tl.url}/api/v1/task/?view=inbox&_limit=100`, keys, warm);
       results.push(await load('inbox: GET /task/?view=inbox&_limit=100', `${tl.url}/api/v1/task/?view=inbox&_limit=100`, keys, duration));
+      results.push(await load('inbox, every page computed (no cache hit)', `${tl.url}/api/v1/task/?view=inbox&_limit=100`, keys, duration, true));
       results.push(await load('deep page: GET /task/?_type=all&_skip=50000&_limit=100', `${tl.url}/api/v1/task/?_type=all&_skip=50000&_limit=100`, keys, duration));
     } finally {
       base.child.kill();
