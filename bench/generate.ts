@@ -44,8 +44,8 @@ const TYPE_MIX: [string, number][] = [
 
 const ZONES = ['America/Los_Angeles', 'America/New_York', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo', 'Australia/Sydney', 'UTC'];
 
-/** A small deterministic PRNG (mulberry32), so runs compare like with like. */
-function rng(seed: number): () => number {
+/** A small deterministic PRNG (mulberry32), so runs compare like with like (and a failing test run can be replayed). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -18,6 +18,7 @@ import { basic, freshDatabase } from './helpers.js';
 import { startNode, type Node } from './processes.js';
 import { openDb } from '../src/db/connect.js';
 import { createApiKey, createOrganization, createUser } from '../src/crm/accounts.js';
+import { rng } from '../bench/generate.js';
 
 interface Reply {
   status: number;
@@ -33,18 +34,6 @@ async function call(node: Node, key: string, method: string, path: string, body?
   });
   const raw = await r.text();
   return { status: r.status, body: raw ? JSON.parse(raw) : undefined, raw };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORKERS = 8;
