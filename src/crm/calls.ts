@@ -30,7 +30,7 @@ import {
 import { findContactByPhone, refsOfNumber } from './channels.js';
 import { phoneDetails, type PhoneDetails } from './phones.js';
 import { callEffects, classifyCall, phoneKey, type CallFacts } from '../tasks/generated.js';
-import { applyTaskEffects, deleteGeneratedTasks, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
+import { applyTaskEffects, deleteTasksOfObject, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
 
 export const CALL_TYPE = 'Call';
 
@@ -234,8 +234,7 @@ export async function updateCall(ctx: RequestContext, id: string, body: CallInpu
 export async function deleteCall(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await findCallOr404(trx, ctx, id);
-    const tasks = await knownTasksOfObject(trx, ctx, id);
-    await deleteGeneratedTasks(trx, ctx, tasks.map((t) => t.id));
+    await deleteTasksOfObject(trx, ctx, id);
     await deleteActivityRow(trx, id);
   });
   return {};

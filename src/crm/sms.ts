@@ -28,7 +28,7 @@ import { activityCommonJson, newActivityRow, readInstant, resolveActivityRefs, s
 import { refsOfNumber } from './channels.js';
 import { phoneDetails, type PhoneDetails } from './phones.js';
 import { isSentSms, phoneKey, smsEffects, type SmsAttachment, type SmsFacts } from '../tasks/generated.js';
-import { applyTaskEffects, deleteGeneratedTasks, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
+import { applyTaskEffects, deleteTasksOfObject, openKnownTasks } from '../tasks/service.js';
 import { localDayMs } from '../tasks/time.js';
 
 export const SMS_TYPE = 'SMS';
@@ -236,8 +236,7 @@ export async function updateSms(ctx: RequestContext, id: string, body: SmsInput)
 export async function deleteSms(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await findSmsOr404(trx, ctx, id);
-    const tasks = await knownTasksOfObject(trx, ctx, id);
-    await deleteGeneratedTasks(trx, ctx, tasks.map((t) => t.id));
+    await deleteTasksOfObject(trx, ctx, id);
     await deleteActivityRow(trx, id);
   });
   return {};

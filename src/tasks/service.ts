@@ -515,6 +515,15 @@ export async function deleteGeneratedTasks(ex: Executor, ctx: RequestContext, id
   );
 }
 
+/**
+ * Deletes every task an activity or opportunity (`objectId`) made, open or complete,
+ * recording their `deleted` events: what deleting the object itself takes (D30).
+ */
+export async function deleteTasksOfObject(ex: Executor, ctx: RequestContext, objectId: string): Promise<void> {
+  const tasks = await knownTasksOfObject(ex, ctx, objectId);
+  await deleteGeneratedTasks(ex, ctx, tasks.map((t) => t.id));
+}
+
 /** Carries out the effects a rule of `tasks/generated.ts` returned, in order, inside `ex`. */
 export async function applyTaskEffects(ex: Executor, ctx: RequestContext, effects: TaskEffect[]): Promise<void> {
   for (const e of effects) {
