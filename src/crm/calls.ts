@@ -20,15 +20,14 @@ import { findActivity, insertActivity, updateActivity, deleteActivityRow, type A
 import { CloseError } from '../close/errors.js';
 import { FieldErrors } from '../close/params.js';
 import {
-  activityCommonJson,
   newActivityRow,
+  serializeSimpleActivity,
   readInstant,
   resolveActivityRefs,
-  sortKeys,
   type ActivitySerializer,
 } from './activities.js';
 import { findContactByPhone, refsOfNumber } from './channels.js';
-import { phoneDetails, type PhoneDetails } from './phones.js';
+import { phoneDetails, readBodyPhone, type PhoneDetails } from './phones.js';
 import { callEffects, classifyCall, phoneKey, type CallFacts } from '../tasks/generated.js';
 import { applyTaskEffects, deleteTasksOfObject, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
 
@@ -74,16 +73,7 @@ interface CallData {
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Close's JSON for calls: common activity fields plus the call's own. */
-export const serializeCalls: ActivitySerializer = async (_ex, _ctx, rows) => rows.map((r) => sortKeys({ ...activityCommonJson(r), ...JSON.parse(r.data) }));
-
-/** A phone given in a body, parsed; `undefined` when not given; adds a field error when invalid. */
-async function readPhone(value: string | null | undefined, field: string, errors: FieldErrors): Promise<PhoneDetails | null | undefined> {
-  if (value === undefined) return undefined;
-  if (value === null || value.trim() === '') return null;
-  const d = await phoneDetails(value);
-  if (!d) errors.add(field, 'Invalid phone number.');
-  return d;
-}
+export const serializeCalls: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(serializeSimpleActivity);
 
 function checkSecureUrl(value: string | null | undefined, field: string, errors: FieldErrors): void {
   if (value && !/^https:\/\//i.test(value)) errors.add(field, 'Only secure URLs (https://) are accepted.');
@@ -132,8 +122,8 @@ async function readBack(ex: Executor, ctx: RequestContext, id: string): Promise<
  */
 export async function createCall(ctx: RequestContext, body: CallInput): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
-  const phone = await readPhone(body.phone ?? body.remote_phone, 'phone', errors);
-  const local = await readPhone(body.local_phone, 'local_phone', errors);
+  const phone = await readBodyPhone(body.phone ?? body.remote_phone, 'phone', errors);
+  const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
   checkSecureUrl(body.recording_url, 'recording_url', errors);
   checkSecureUrl(body.voicemail_url, 'voicemail_url', errors);
   const dateCreated = readInstant(body.date_created, 'date_created', errors);
@@ -189,8 +179,8 @@ export async function findCallOr404(ex: Executor, ctx: RequestContext, id: strin
 export async function updateCall(ctx: RequestContext, id: string, body: CallInput): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const phoneText = has(body, 'phone') ? body.phone : body.remote_phone;
-  const phone = await readPhone(phoneText, 'phone', errors);
-  const local = await readPhone(body.local_phone, 'local_phone', errors);
+  const phone = await readBodyPhone(phoneText, 'phone', errors);
+  const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
   checkSecureUrl(body.recording_url, 'recording_url', errors);
   checkSecureUrl(body.voicemail_url, 'voicemail_url', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);

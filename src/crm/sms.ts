@@ -24,9 +24,9 @@ import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { FieldErrors } from '../close/params.js';
 import { isoformat } from '../close/dates.js';
 import { randomBase62 } from '../close/ids.js';
-import { activityCommonJson, newActivityRow, readInstant, resolveActivityRefs, sortKeys, type ActivitySerializer } from './activities.js';
+import { newActivityRow, serializeSimpleActivity, readInstant, resolveActivityRefs, type ActivitySerializer } from './activities.js';
 import { refsOfNumber } from './channels.js';
-import { phoneDetails, type PhoneDetails } from './phones.js';
+import { phoneDetails, readBodyPhone, type PhoneDetails } from './phones.js';
 import { isSentSms, phoneKey, smsEffects, type SmsAttachment, type SmsFacts } from '../tasks/generated.js';
 import { applyTaskEffects, deleteTasksOfObject, openKnownTasks } from '../tasks/service.js';
 import { localDayMs } from '../tasks/time.js';
@@ -80,15 +80,7 @@ interface SmsData {
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Close's JSON for SMS: common activity fields plus the message's own. */
-export const serializeSms: ActivitySerializer = async (_ex, _ctx, rows) => rows.map((r) => sortKeys({ ...activityCommonJson(r), ...JSON.parse(r.data) }));
-
-async function readPhone(value: string | null | undefined, field: string, errors: FieldErrors): Promise<PhoneDetails | null | undefined> {
-  if (value === undefined) return undefined;
-  if (value === null || value.trim() === '') return null;
-  const d = await phoneDetails(value);
-  if (!d) errors.add(field, 'Invalid phone number.');
-  return d;
-}
+export const serializeSms: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(serializeSimpleActivity);
 
 /** Attachments in the shape the seed example shows (`media_id` `media_` + 22 base62 characters when not given). */
 function attachmentsOf(input: SmsAttachmentInput[] | null | undefined): SmsAttachment[] {
@@ -139,8 +131,8 @@ export async function createSms(ctx: RequestContext, body: SmsInput, sendToInbox
   const errors = new FieldErrors();
   if (!body.status) errors.add('status', FIELD_TEXT.required);
   const status = body.status ?? 'draft';
-  const remote = await readPhone(body.remote_phone, 'remote_phone', errors);
-  const local = await readPhone(body.local_phone, 'local_phone', errors);
+  const remote = await readBodyPhone(body.remote_phone, 'remote_phone', errors);
+  const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
   const dateCreated = readInstant(body.date_created, 'date_created', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
   return ctx.db.kysely.transaction().execute(async (trx) => {
@@ -195,8 +187,8 @@ async function findSmsOr404(ex: Executor, ctx: RequestContext, id: string): Prom
  */
 export async function updateSms(ctx: RequestContext, id: string, body: SmsInput): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
-  const remote = await readPhone(body.remote_phone, 'remote_phone', errors);
-  const local = await readPhone(body.local_phone, 'local_phone', errors);
+  const remote = await readBodyPhone(body.remote_phone, 'remote_phone', errors);
+  const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await findSmsOr404(trx, ctx, id);
