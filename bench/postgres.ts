@@ -36,6 +36,7 @@ import type { Database } from '../src/db/schema.js';
 import { parseTaskQuery } from '../src/tasks/filters.js';
 import { paramsFromQueryString } from '../src/close/params.js';
 import { ianaZone } from '../src/close/zone.js';
+import { viewBounds } from '../src/tasks/views.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset, type DatasetShape } from './generate.js';
 import { startNode, type Node } from '../test/processes.js';
 
@@ -217,7 +218,7 @@ async function baseline(_db: Db, dataset: Dataset, seconds: number): Promise<Mea
     for (const u of o.users) {
       const zone = ianaZone(u.timezone);
       captured = [];
-      await listTasks(logging, o.id, parseTaskQuery(paramsFromQueryString('view=inbox&_limit=100'), zone), zone, now, { limit: 100, skip: 0 });
+      await listTasks(logging, o.id, parseTaskQuery(paramsFromQueryString('view=inbox&_limit=100'), zone, viewBounds(now, zone)), zone, { limit: 100, skip: 0 });
       compiled.push(captured);
     }
   }

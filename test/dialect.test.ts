@@ -1,7 +1,7 @@
 /**
  * Time-zone and date semantics are the same on every backend (issue 4): lists
  * ordered by the database (two index-ordered streams merged by `tasks.repo.ts`) agree
- * with the pure rule (`tasks/time.ts` `localMidnightMs`, D17) on the DST changes of
+ * with the pure rule (`close/localday.ts` `localMidnightMs`, D17) on the DST changes of
  * zones known for awkward rules, and lists split into views agree with it over HTTP.
  * Runs on SQLite, PGlite and PostgreSQL (`TEST_DB`).
  */
@@ -12,7 +12,7 @@ import { harness, makeLead, makeTask, type Harness } from './helpers.js';
 import { createApiKey, createUser } from '../src/crm/accounts.js';
 import { migrate } from '../src/db/connect.js';
 import { ianaZone } from '../src/close/zone.js';
-import { localMidnightMs } from '../src/tasks/time.js';
+import { localMidnightMs } from '../src/close/localday.js';
 import { MS_PER_DAY } from '../src/close/dates.js';
 import type { TaskRow } from '../src/db/schema.js';
 

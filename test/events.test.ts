@@ -7,8 +7,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, type Harness } from './helpers.js';
 import { pruneEvents } from '../src/events/eventlog.js';
-import { recordTaskEvent, systemSource, taskSnapshot } from '../src/events/record.js';
-import { insertTask } from '../src/db/tasks.repo.js';
+import { systemSource } from '../src/events/record.js';
+import { insertTasks } from '../src/tasks/writes.js';
 import { newId } from '../src/close/ids.js';
 
 let h: Harness;
@@ -350,15 +350,14 @@ test('work no request caused (a generated task) records events with null actor f
   h.setNow(T0);
   const id = newId('noti_');
   await h.db.kysely.transaction().execute(async (trx) => {
-    await insertTask(trx, {
+    const [row] = await insertTasks(trx, systemSource(h.orgId, h.clock), [{ row: {
       id, organization_id: h.orgId, type: 'missed_call', lead_id: leadId, contact_id: null, assigned_to: h.user.id,
       created_by: null, updated_by: null, text: null, is_complete: 0, is_dateless: 0, date_ms: T0, date_is_day: 0,
       priority: null, resolution: null, object_type: null, object_id: null,
       extra: JSON.stringify({ phone: '+16503334444', local_phone: '+16505550000', phone_formatted: '+1 650-333-4444', phone_number_description: 'California' }),
       wire_overrides: null, date_created: T0, date_updated: T0,
-    });
-    const ev = await recordTaskEvent(trx, systemSource(h.orgId, h.clock), 'created', { after: await taskSnapshot(trx, h.orgId, id) });
-    assert.equal(ev?.object_type, 'task.missed_call');
+    } }]);
+    assert.equal(row.type, 'missed_call');
   });
   const [ev] = await eventsOf(id);
   assert.deepEqual(

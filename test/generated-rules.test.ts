@@ -1,5 +1,5 @@
 /**
- * The pure rules of generated tasks (`src/tasks/generated.ts`; D29, D30, D32) and the
+ * The pure rules of generated tasks (`src/tasks/generated/`; D29, D30, D32) and the
  * formats they use (phones, money, previews, subjects), as tables. No HTTP, no SQL.
  */
 import { test } from 'node:test';
@@ -22,12 +22,12 @@ import {
   type OpportunityFacts,
   type SmsFacts,
   type ThreadState,
-} from '../src/tasks/generated.js';
+} from '../src/tasks/generated/index.js';
 import { extraFieldsOf } from '../src/tasks/types.js';
 import { formatMoney, isCurrencyCode } from '../src/close/money.js';
-import { parsePhone, phoneDetails } from '../src/crm/phones.js';
+import { parsePhone, phoneDetails } from '../src/close/phones.js';
 import { emailAddressOf } from '../src/crm/channels.js';
-import { normalizeSubject } from '../src/crm/emails.js';
+import { normalizeSubject } from '../src/crm/threads.js';
 
 const T0 = Date.parse('2026-03-10T12:00:00Z');
 const DAY = 86_400_000;

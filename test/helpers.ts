@@ -19,6 +19,14 @@ import { buildApp } from '../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../src/crm/accounts.js';
 import type { RateLimitOptions } from '../src/server/ratelimit.js';
 import { ListCache } from '../src/server/listcache.js';
+import { insertTaskRows } from '../src/db/tasks.repo.js';
+import type { Executor } from '../src/db/executor.js';
+import type { TaskRow } from '../src/db/schema.js';
+
+/** Writes a task row as is, without events: for fixtures the API cannot make (1001 tasks in one go, another process's write). */
+export async function insertTaskRow(ex: Executor, row: TaskRow): Promise<void> {
+  await insertTaskRows(ex, [row]);
+}
 
 export interface TestUser {
   id: string;

@@ -6,9 +6,8 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, makeLead, makeTask, type Harness } from './helpers.js';
+import { harness, makeLead, makeTask, type Harness, insertTaskRow } from './helpers.js';
 import { openDb } from '../src/db/connect.js';
-import { insertTask } from '../src/db/tasks.repo.js';
 import type { ListCache } from '../src/server/listcache.js';
 
 let h: Harness;
@@ -43,7 +42,7 @@ test('writes through the API, renames and writes by another connection show at o
     const other = await openDb(h.db.location);
     try {
       const t = await h.db.kysely.selectFrom('tasks').selectAll().where('lead_id', '=', lead).executeTakeFirstOrThrow();
-      await insertTask(other.kysely, { ...t, id: 'task_fromAnotherProcess', text: 'third', date_ms: Date.parse('2026-03-10T00:00:00Z') });
+      await insertTaskRow(other.kysely, { ...t, id: 'task_fromAnotherProcess', text: 'third', date_ms: Date.parse('2026-03-10T00:00:00Z') });
     } finally {
       await other.close();
     }

@@ -1,6 +1,6 @@
 /**
  * Read-modify-write paths lock their rows on PostgreSQL (issue 4; `db/dialect.ts`
- * `lockForUpdate`): a write that arrives while another transaction holds a task waits
+ * `lockRows`): a write that arrives while another transaction holds a task waits
  * for it, then acts on what that transaction committed. Each test holds a task in
  * its own open transaction, sends a request through the app, waits until the server
  * shows that request waiting for a lock, commits, and checks the request's result.
@@ -10,8 +10,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type Transaction } from 'kysely';
 import { harness, makeLead, makeTask, type Harness, type Res } from './helpers.js';
-import { lockTask } from '../src/db/tasks.repo.js';
-import { createTaskCompleted } from '../src/crm/activities.js';
+import { lockRows } from '../src/db/executor.js';
+import { createTaskCompleted } from '../src/tasks/completed.js';
 import type { Database, TaskRow } from '../src/db/schema.js';
 
 let h: Harness;
@@ -54,7 +54,7 @@ test('completing a task another transaction is completing waits, then sees it do
   let activityId = '';
   const r = await whileHolding(
     async (trx) => {
-      assert.ok(await lockTask(trx, 'postgres', h.orgId, task.id));
+      assert.equal((await lockRows(trx, 'tasks', [task.id], h.orgId)).length, 1);
       const row = (await trx.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow()) as TaskRow;
       activityId = await createTaskCompleted(trx, row, h.user.id, Date.parse('2026-03-10T12:00:00Z'));
       await trx.updateTable('tasks').set({ is_complete: 1, object_type: 'taskcompleted', object_id: activityId }).where('id', '=', task.id).execute();
@@ -71,7 +71,7 @@ test('a partial update waiting behind another keeps both changes (no lost update
   const task = await makeTask(h, { lead_id: leadId, text: 'Before' });
   const r = await whileHolding(
     async (trx) => {
-      assert.ok(await lockTask(trx, 'postgres', h.orgId, task.id));
+      assert.equal((await lockRows(trx, 'tasks', [task.id], h.orgId)).length, 1);
       await trx.updateTable('tasks').set({ text: 'Changed by the first writer', priority: 'high' }).where('id', '=', task.id).execute();
     },
     () => h.req('PUT', `/api/v1/task/${task.id}/`, { body: { assigned_to: h.colleague.id } }),
@@ -86,7 +86,7 @@ test('an update waiting for a task that is deleted meanwhile answers 404 and wri
   const task = await makeTask(h, { lead_id: leadId, text: 'Doomed' });
   const r = await whileHolding(
     async (trx) => {
-      assert.ok(await lockTask(trx, 'postgres', h.orgId, task.id));
+      assert.equal((await lockRows(trx, 'tasks', [task.id], h.orgId)).length, 1);
       await trx.deleteFrom('tasks').where('id', '=', task.id).execute();
     },
     () => h.req('PUT', `/api/v1/task/${task.id}/`, { body: { is_complete: true } }),
@@ -101,8 +101,8 @@ test('a bulk update waiting behind a delete and a reassignment counts and change
   const [a, b, c] = [await makeTask(h, { lead_id: lead, text: 'a' }), await makeTask(h, { lead_id: lead, text: 'b' }), await makeTask(h, { lead_id: lead, text: 'c' })];
   const r = await whileHolding(
     async (trx) => {
-      assert.ok(await lockTask(trx, 'postgres', h.orgId, a.id));
-      assert.ok(await lockTask(trx, 'postgres', h.orgId, b.id));
+      assert.equal((await lockRows(trx, 'tasks', [a.id], h.orgId)).length, 1);
+      assert.equal((await lockRows(trx, 'tasks', [b.id], h.orgId)).length, 1);
       await trx.deleteFrom('tasks').where('id', '=', a.id).execute();
       await trx.updateTable('tasks').set({ assigned_to: h.colleague.id }).where('id', '=', b.id).execute();
     },

@@ -4,8 +4,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, makeLead, makeTask, type Harness } from './helpers.js';
-import { insertTask } from '../src/db/tasks.repo.js';
+import { harness, makeLead, makeTask, type Harness, insertTaskRow } from './helpers.js';
 import { newId } from '../src/close/ids.js';
 
 let h: Harness;
@@ -71,7 +70,7 @@ test('bulk update refuses no filter, more than 1000 matches, and any invalid tas
   const now = Date.parse('2026-03-10T12:00:00Z');
   await h.db.kysely.transaction().execute(async (trx) => {
     for (let i = 0; i < 1001; i++) {
-      await insertTask(trx, {
+      await insertTaskRow(trx, {
         id: newId('task_'), organization_id: h.orgId, type: 'lead', lead_id: lead, contact_id: null, assigned_to: h.user.id,
         created_by: h.user.id, updated_by: h.user.id, text: `m${i}`, is_complete: 0, is_dateless: 0, date_ms: Date.parse('2026-03-03'),
         date_is_day: 1, priority: null, resolution: null, object_type: null, object_id: null, extra: null, wire_overrides: null,

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCloseDate, type CloseDate } from '../src/close/dates.js';
 import { fixedZone, ianaZone, parseTzOffsetHeader, resolveRequestZone, UTC_ZONE } from '../src/close/zone.js';
-import { compareTaskDates, dayConditionFor, localMidnightMs, taskView, todayDayMs, tomorrowStartMs } from '../src/tasks/time.js';
+import { compareTaskDates, dayConditionFor, localMidnightMs, todayDayMs, tomorrowStartMs } from '../src/close/localday.js';
+import { taskView } from '../src/tasks/views.js';
 
 const d = (s: string): CloseDate => {
   const v = parseCloseDate(s);

@@ -13,12 +13,17 @@
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPgliteUrl, isPostgresUrl, openDb, sqlitePathFromUrl, type Db } from '../db/connect.js';
+import { writeTransaction } from '../db/executor.js';
+import { emptyTables } from '../db/dialect.js';
+import { dataTables } from '../db/admin.repo.js';
+import { organizationIds } from '../db/accounts.repo.js';
+import { countGeneratedTasksCreatedAt } from '../db/tasks.repo.js';
 import { createApiKey, createOrganization, createUser } from '../crm/accounts.js';
 import { createLead } from '../crm/leads.js';
 import { createTask } from '../tasks/service.js';
 import { ianaZone } from '../close/zone.js';
 import { MS_PER_DAY, dayString } from '../close/dates.js';
-import { todayDayMs } from '../tasks/time.js';
+import { todayDayMs } from '../close/localday.js';
 import type { RequestContext } from '../context.js';
 import { importTaskDump } from '../tasks/importer.js';
 import { readDumpFile } from './dumpfile.js';
@@ -47,9 +52,6 @@ export interface DemoResult {
   generated: number;
 }
 
-/** Tables in an order that deleting them one by one never breaks a foreign key. */
-const DEMO_TABLES = ['activities', 'tasks', 'contacts', 'leads', 'api_keys', 'memberships', 'users', 'organizations'] as const;
-
 /**
  * Removes an old demo at `url` so the demo starts fresh: a SQLite file is deleted; on
  * PostgreSQL (or a PGlite folder) every row is deleted in one transaction, keeping
@@ -62,14 +64,12 @@ async function clearOldDemo(url: string, poolMax?: number): Promise<void> {
   if (url === 'pglite:' || (!server && (path === ':memory:' || !existsSync(path)))) return;
   const db = await openDb(url, { poolMax });
   try {
-    const orgs = await db.kysely.selectFrom('organizations').select('id').execute();
-    if (orgs.some((o) => o.id !== DEMO_ORG_ID)) {
+    if ((await organizationIds(db.kysely)).some((id) => id !== DEMO_ORG_ID)) {
       throw new Error(`${db.location} holds data that is not the demo's; choose another database with --db`);
     }
     if (server) {
-      await db.kysely.transaction().execute(async (trx) => {
-        for (const t of DEMO_TABLES) await trx.deleteFrom(t).execute();
-      });
+      const tables = await dataTables(db.kysely);
+      await writeTransaction(db, (trx) => emptyTables(db.dialect, trx, tables));
     }
   } finally {
     await db.close();
@@ -222,12 +222,5 @@ async function makeGeneratedTasks(db: Db, organizationId: string, users: DemoUse
     note: 'Renewal, two-year term',
     date_won: dayString(todayDayMs(now, asAnn.zone)),
   });
-  const row = await db.kysely
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('organization_id', '=', organizationId)
-    .where('id', 'like', 'noti_%')
-    .where('date_created', '=', now)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countGeneratedTasksCreatedAt(db.kysely, organizationId, now);
 }

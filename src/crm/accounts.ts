@@ -1,16 +1,33 @@
 /**
  * Organizations, users, memberships and API keys: who may call the API and as whom
- * (reference §2, §13.1-§13.3; decisions D16, D27).
+ * (reference §2, §13.1-§13.3; decisions D16, D27), and the endpoints `/me/`, `/user/`,
+ * `/user/{id}/`, `/organization/{id}/`. Users of other organizations are invisible (404).
  *
  * API keys belong to one user in one organization. Only the SHA-256 of a key is
  * stored; a key is shown once, when it is created, and compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Executor } from '../db/tasks.repo.js';
+import type { RequestContext } from '../context.js';
+import type { Executor } from '../db/executor.js';
 import type { OrganizationRow, UserRow } from '../db/schema.js';
+import {
+  findKeyByHash,
+  findMember,
+  findOrganization,
+  insertApiKey,
+  insertMembershipIfMissing,
+  insertOrganization,
+  insertUser,
+  listMembers,
+  membershipsOf,
+  organizationsOfUser,
+} from '../db/accounts.repo.js';
+import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newApiKeySecret, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
+import type { Page } from '../close/params.js';
 import { isValidIanaZone } from '../close/zone.js';
+import { opportunityStatuses } from './opportunity-statuses.js';
 
 /** Hex SHA-256 of an API key. Keys carry ~256 random bits, so a fast hash is enough. */
 export function hashApiKey(key: string): string {
@@ -33,12 +50,7 @@ export interface Principal {
  */
 export async function principalForKey(ex: Executor, key: string): Promise<Principal | null> {
   const hash = hashApiKey(key);
-  const row = await ex
-    .selectFrom('api_keys')
-    .innerJoin('users', 'users.id', 'api_keys.user_id')
-    .select(['api_keys.id', 'api_keys.key_hash', 'api_keys.user_id', 'api_keys.organization_id', 'users.timezone'])
-    .where('api_keys.key_hash', '=', hash)
-    .executeTakeFirst();
+  const row = await findKeyByHash(ex, hash);
   if (!row) return null;
   const a = Buffer.from(row.key_hash, 'hex');
   const b = Buffer.from(hash, 'hex');
@@ -46,11 +58,8 @@ export async function principalForKey(ex: Executor, key: string): Promise<Princi
   return { apiKeyId: row.id, userId: row.user_id, organizationId: row.organization_id, timezone: row.timezone };
 }
 
-export async function createOrganization(
-  ex: Executor,
-  input: { name: string; currency?: string; id?: string },
-  nowMs: number,
-): Promise<OrganizationRow> {
+/** Creates an organization (`currency`: ISO 4217, default USD; `id` kept when given). */
+export async function createOrganization(ex: Executor, input: { name: string; currency?: string; id?: string }, nowMs: number): Promise<OrganizationRow> {
   const row: OrganizationRow = {
     id: input.id ?? newId(ID_PREFIX.organization),
     name: input.name,
@@ -58,12 +67,8 @@ export async function createOrganization(
     date_created: nowMs,
     date_updated: nowMs,
   };
-  await ex.insertInto('organizations').values(row).execute();
+  await insertOrganization(ex, row);
   return row;
-}
-
-export async function findOrganization(ex: Executor, id: string): Promise<OrganizationRow | undefined> {
-  return ex.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** Input for a new user. `timezone` must be an IANA name when given. */
@@ -92,66 +97,14 @@ export async function createUser(ex: Executor, organizationId: string, input: Ne
     date_created: nowMs,
     date_updated: nowMs,
   };
-  await ex.insertInto('users').values(row).execute();
+  await insertUser(ex, row);
   await addMembership(ex, organizationId, row.id, nowMs);
   return row;
 }
 
 /** Adds `userId` to `organizationId` unless already a member. */
 export async function addMembership(ex: Executor, organizationId: string, userId: string, nowMs: number, roleId = 'user'): Promise<void> {
-  await ex
-    .insertInto('memberships')
-    .values({ id: newId(ID_PREFIX.membership), organization_id: organizationId, user_id: userId, role_id: roleId, date_created: nowMs })
-    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
-    .execute();
-}
-
-export async function findUser(ex: Executor, id: string): Promise<UserRow | undefined> {
-  return ex.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** A user, if they are a member of the organization (others are invisible, D26). */
-export async function findMember(ex: Executor, organizationId: string, userId: string): Promise<UserRow | undefined> {
-  return ex
-    .selectFrom('users')
-    .innerJoin('memberships', 'memberships.user_id', 'users.id')
-    .selectAll('users')
-    .where('memberships.organization_id', '=', organizationId)
-    .where('users.id', '=', userId)
-    .executeTakeFirst();
-}
-
-/** Members of an organization, by last then first name, one page (`has_more` exact). */
-export async function listMembers(
-  ex: Executor,
-  organizationId: string,
-  page: { limit: number; skip: number },
-): Promise<{ rows: UserRow[]; hasMore: boolean }> {
-  const rows = await ex
-    .selectFrom('users')
-    .innerJoin('memberships', 'memberships.user_id', 'users.id')
-    .selectAll('users')
-    .where('memberships.organization_id', '=', organizationId)
-    .orderBy('users.last_name')
-    .orderBy('users.first_name')
-    .orderBy('users.id')
-    .limit(page.limit + 1)
-    .offset(page.skip)
-    .execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
-}
-
-/** Organizations a user belongs to. */
-export async function organizationsOfUser(ex: Executor, userId: string): Promise<OrganizationRow[]> {
-  return ex
-    .selectFrom('organizations')
-    .innerJoin('memberships', 'memberships.organization_id', 'organizations.id')
-    .selectAll('organizations')
-    .where('memberships.user_id', '=', userId)
-    .orderBy('organizations.date_created')
-    .execute();
+  await insertMembershipIfMissing(ex, { id: newId(ID_PREFIX.membership), organization_id: organizationId, user_id: userId, role_id: roleId, date_created: nowMs });
 }
 
 /**
@@ -165,10 +118,7 @@ export async function createApiKey(ex: Executor, organizationId: string, userId:
   }
   const key = newApiKeySecret();
   const id = newId(ID_PREFIX.apiKey).slice(0, ID_PREFIX.apiKey.length + 22);
-  await ex
-    .insertInto('api_keys')
-    .values({ id, key_hash: hashApiKey(key), user_id: userId, organization_id: organizationId, date_created: nowMs })
-    .execute();
+  await insertApiKey(ex, { id, key_hash: hashApiKey(key), user_id: userId, organization_id: organizationId, date_created: nowMs });
   return { id, key };
 }
 
@@ -228,15 +178,41 @@ export function serializeMembership(u: UserRow, membership: { id: string; role_i
   };
 }
 
-/** Memberships of an organization with their users. */
-export async function membershipsOf(ex: Executor, organizationId: string) {
-  return ex
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .selectAll('users')
-    .select(['memberships.id as membership_id', 'memberships.role_id', 'memberships.organization_id'])
-    .where('memberships.organization_id', '=', organizationId)
-    .orderBy('users.last_name')
-    .orderBy('users.first_name')
-    .execute();
+/** `GET /me/`: the caller, with their organizations in full. @throws CloseError 404 when the caller's membership is gone. */
+export async function getMe(ctx: RequestContext): Promise<Record<string, unknown>> {
+  const ex = ctx.db.kysely;
+  const user = await findMember(ex, ctx.organizationId, ctx.userId);
+  if (!user) throw CloseError.notFound('User');
+  const orgs = await organizationsOfUser(ex, user.id);
+  return { ...serializeUser(user, []), organizations: orgs.map(serializeOrganization) };
+}
+
+/** `GET /user/`: the organization's members, one page, `{"data", "has_more"}`. */
+export async function listUsers(ctx: RequestContext, page: Page): Promise<{ data: Record<string, unknown>[]; has_more: boolean }> {
+  const ex = ctx.db.kysely;
+  const { rows, hasMore } = await listMembers(ex, ctx.organizationId, page);
+  const data = [];
+  for (const u of rows) data.push(serializeUser(u, (await organizationsOfUser(ex, u.id)).map((o) => o.id)));
+  return { data, has_more: hasMore };
+}
+
+/** `GET /user/{id}/`. @throws CloseError 404 for a user who is not a member (D26). */
+export async function getUser(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+  const ex = ctx.db.kysely;
+  const user = await findMember(ex, ctx.organizationId, id);
+  if (!user) throw CloseError.notFound('User');
+  return serializeUser(user, (await organizationsOfUser(ex, user.id)).map((o) => o.id));
+}
+
+/**
+ * `GET /organization/{id}/`: the caller's organization with its memberships and
+ * opportunity statuses (reference §13.2). @throws CloseError 404 for any other id.
+ */
+export async function getOrganization(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+  const ex = ctx.db.kysely;
+  const org = id === ctx.organizationId ? await findOrganization(ex, id) : undefined;
+  if (!org) throw CloseError.notFound('Organization');
+  const members = await membershipsOf(ex, org.id);
+  const memberships = members.map((m) => serializeMembership(m, { id: m.membership_id, role_id: m.role_id, organization_id: m.organization_id }));
+  return { ...serializeOrganization(org), inactive_memberships: [], memberships, opportunity_statuses: opportunityStatuses(org.id) };
 }

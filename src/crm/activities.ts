@@ -1,9 +1,9 @@
 /**
  * Activities: what happened on a lead (reference §12.4; issue 3). This module holds
- * what every activity type shares: the common JSON fields, the list filters of
- * `GET /activity/<type>/`, the references an activity names (lead, contact, user)
- * and its instants; and the TaskCompleted activity (D22), which completing a lead
- * task records and reopening it deletes.
+ * what every activity type shares: the list filters of `GET /activity/<type>/`, the
+ * references an activity names (lead, contact, user) and its instants. Their common
+ * JSON fields are `close/activity.ts`'s; the TaskCompleted activity (D22), which
+ * completing a lead task records, is `tasks/completed.ts`'s.
  *
  * Calls, emails, email threads and SMS live in `calls.ts`, `emails.ts` and `sms.ts`.
  * All are rows of the `activities` table: `type` is Close's `_type` (`Call`,
@@ -11,88 +11,26 @@
  * wire fields.
  */
 import type { RequestContext } from '../context.js';
-import type { ActivityRow, TaskRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
+import type { ActivityRow } from '../db/schema.js';
+import type { Executor } from '../db/executor.js';
 import {
-  deleteActivityRow,
-  findActivities,
   findActivity,
   listActivities,
-  userNames,
   type ActivityCondition,
   type ActivityOrder,
   type ActivityQuery,
-  type ActivityRangeOp,
   type ActivityWithNames,
 } from '../db/activities.repo.js';
+import { findMember } from '../db/accounts.repo.js';
+import { leadExists } from '../db/leads.repo.js';
+import { findContactRef } from '../db/contacts.repo.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
-import { isoformat, parseCloseDate } from '../close/dates.js';
+import { parseCloseDate } from '../close/dates.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
-import { FieldErrors, first, parseDateParam, parseList, type Page, type Params } from '../close/params.js';
+import { FieldErrors, first, parseList, type Page, type Params } from '../close/params.js';
+import { dateComparisons, parseIdFilter, rangeParamNames } from '../close/filters.js';
+import { effectiveMs } from '../close/localday.js';
 import type { RequestZone } from '../close/zone.js';
-import { effectiveMs } from '../tasks/time.js';
-import { findMember } from './accounts.js';
-
-/**
- * Records that `task` was completed by `userId` at `nowMs`.
- * @returns the new activity's id (`acti_...`), which the task shows as `object_id`.
- */
-export async function createTaskCompleted(ex: Executor, task: TaskRow, userId: string, nowMs: number): Promise<string> {
-  const id = newId(ID_PREFIX.activity);
-  await ex
-    .insertInto('activities')
-    .values({
-      id,
-      organization_id: task.organization_id,
-      type: 'TaskCompleted',
-      lead_id: task.lead_id,
-      contact_id: task.contact_id,
-      user_id: userId,
-      created_by: userId,
-      updated_by: userId,
-      data: JSON.stringify({ task_id: task.id, task_text: task.text ?? '', task_assigned_to: task.assigned_to }),
-      activity_at: nowMs,
-      date_created: nowMs,
-      date_updated: nowMs,
-    })
-    .execute();
-  return id;
-}
-
-export async function deleteActivity(ex: Executor, id: string): Promise<void> {
-  await deleteActivityRow(ex, id);
-}
-
-/** Keys of `obj` in sorted order, as Close sends JSON. */
-export function sortKeys(obj: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** The fields every activity carries (reference §12.4), from its row. */
-export function activityCommonJson(row: ActivityWithNames): Record<string, unknown> {
-  return {
-    _type: row.type,
-    activity_at: isoformat(Number(row.activity_at)),
-    contact_id: row.contact_id,
-    created_by: row.created_by,
-    created_by_name: row.created_by ? row.created_by_name : null,
-    date_created: isoformat(Number(row.date_created)),
-    date_updated: isoformat(Number(row.date_updated)),
-    id: row.id,
-    lead_id: row.lead_id,
-    organization_id: row.organization_id,
-    updated_by: row.updated_by,
-    updated_by_name: row.updated_by ? row.updated_by_name : null,
-    user_id: row.user_id,
-    user_name: row.user_id ? row.user_name : null,
-    users: row.user_id ? [row.user_id] : [],
-  };
-}
-
-/** Close's JSON for an activity whose `data` holds all its own fields: common fields plus `data`, keys sorted. */
-export function serializeSimpleActivity(row: ActivityWithNames): Record<string, unknown> {
-  return sortKeys({ ...activityCommonJson(row), ...JSON.parse(row.data) });
-}
 
 // ------------------------------------------------------------------ lists
 
@@ -109,14 +47,7 @@ export const ACTIVITY_LIST_PARAMS: ReadonlySet<string> = new Set([
   'user_id',
   'organization_id',
   '_type',
-  'date_created__lt',
-  'date_created__lte',
-  'date_created__gt',
-  'date_created__gte',
-  'activity_at__lt',
-  'activity_at__lte',
-  'activity_at__gt',
-  'activity_at__gte',
+  ...rangeParamNames(['date_created', 'activity_at'], false),
 ]);
 
 /** Paging of activity lists: default 100, at most 1000 (Airbyte pages activities by 100). */
@@ -137,9 +68,9 @@ const ACTIVITY_ORDERS: readonly ActivityOrder[] = ['date_created', '-date_create
 export function parseActivityQuery(params: Params, zone: RequestZone, type: string): ActivityQuery {
   const errors = new FieldErrors();
   const conditions: ActivityCondition[] = [];
+  const ids = parseIdFilter(params);
+  if (ids) conditions.push({ kind: 'in', column: 'id', values: ids });
   for (const [name, column] of [
-    ['id', 'id'],
-    ['id__in', 'id'],
     ['lead_id', 'lead_id'],
     ['contact_id', 'contact_id'],
     ['user_id', 'user_id'],
@@ -158,14 +89,9 @@ export function parseActivityQuery(params: Params, zone: RequestZone, type: stri
     if (!list.some((t) => t.toLowerCase() === type.toLowerCase())) conditions.push({ kind: 'none' });
   }
   for (const column of ['date_created', 'activity_at'] as const) {
-    for (const op of ['lt', 'lte', 'gt', 'gte'] as ActivityRangeOp[]) {
-      const name = `${column}__${op}`;
-      const raw = first(params, name);
-      if (raw === undefined) continue;
-      const value = parseDateParam(raw);
-      if (value === undefined) errors.add(name, `${FIELD_TEXT.invalidDate} Use YYYY-MM-DD or an ISO 8601 date-time (got "${raw}").`);
-      else if (value === null) conditions.push({ kind: 'none' });
-      else conditions.push({ kind: 'instant', column, op, ms: effectiveMs(value, zone) });
+    for (const c of dateComparisons(params, column, errors, false)) {
+      if (c.value === null) conditions.push({ kind: 'none' });
+      else conditions.push({ kind: 'instant', column, op: c.op as Exclude<typeof c.op, 'eq'>, ms: effectiveMs(c.value, zone) });
     }
   }
   let orderBy: ActivityOrder = '-date_created';
@@ -230,20 +156,17 @@ export async function resolveActivityRefs(ex: Executor, ctx: RequestContext, inp
   const out: ActivityRefs = {};
   if (has('lead_id')) {
     if (!input.lead_id) out.lead_id = null;
-    else {
-      const lead = await ex.selectFrom('leads').select('id').where('id', '=', input.lead_id).where('organization_id', '=', ctx.organizationId).executeTakeFirst();
-      if (!lead) errors.add('lead', FIELD_TEXT.doesNotExist);
-      else out.lead_id = lead.id;
-    }
+    else if (!(await leadExists(ex, ctx.organizationId, input.lead_id))) errors.add('lead', FIELD_TEXT.doesNotExist);
+    else out.lead_id = input.lead_id;
   }
   if (has('contact_id')) {
     if (!input.contact_id) out.contact_id = null;
     else {
-      const c = await ex.selectFrom('contacts').select(['id', 'lead_id']).where('id', '=', input.contact_id).where('organization_id', '=', ctx.organizationId).executeTakeFirst();
+      const c = await findContactRef(ex, ctx.organizationId, input.contact_id);
       if (!c) errors.add('contact', FIELD_TEXT.doesNotExist);
       else if (out.lead_id && out.lead_id !== c.lead_id) errors.add('contact', 'The contact does not belong to this lead.');
       else {
-        out.contact_id = c.id;
+        out.contact_id = c.contact_id;
         if (!out.lead_id) out.lead_id = c.lead_id;
       }
     }
@@ -293,71 +216,6 @@ export function newActivityRow(
     date_created: fields.date_created,
     date_updated: now,
   };
-}
-
-// ------------------------------------------------------------------ TaskCompleted
-
-export const TASK_COMPLETED_TYPE = 'TaskCompleted';
-
-/**
- * Close's JSON for TaskCompleted activities (reference §12.4): common fields plus
- * `task_id`, `task_text`, `task_assigned_to`, `task_assigned_to_name` (current name).
- */
-export const serializeTaskCompleted: ActivitySerializer = (ex, _ctx, rows) => taskCompletedJson(ex, rows);
-
-/** Close's JSON for TaskCompleted rows, in their order (see `serializeTaskCompleted`). */
-async function taskCompletedJson(ex: Executor, rows: ActivityWithNames[]): Promise<Record<string, unknown>[]> {
-  const data = rows.map((r) => JSON.parse(r.data) as { task_id: string; task_text: string; task_assigned_to: string | null });
-  const names = await userNames(ex, data.map((d) => d.task_assigned_to).filter((x): x is string => !!x));
-  return rows.map((r, i) =>
-    sortKeys({
-      ...activityCommonJson(r),
-      task_assigned_to: data[i].task_assigned_to,
-      task_assigned_to_name: data[i].task_assigned_to ? (names.get(data[i].task_assigned_to!) ?? null) : null,
-      task_id: data[i].task_id,
-      task_text: data[i].task_text,
-    }),
-  );
-}
-
-/**
- * `DELETE /activity/task_completed/{id}/`: answers `{}`. The task stays complete:
- * Close's own restore script deletes these activities after restoring completed tasks
- * (reference §12.4), which must not reopen them.
- * @throws CloseError 404.
- */
-export async function deleteTaskCompleted(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
-    const row = await findActivity(trx, ctx.organizationId, TASK_COMPLETED_TYPE, id);
-    if (!row) throw CloseError.notFound(TASK_COMPLETED_TYPE);
-    await deleteActivityRow(trx, id);
-  });
-  return {};
-}
-
-// ------------------------------------------------------------------ event snapshots
-
-/** Ids of a lead's activities (lead deletion records their `deleted` events, issue 5). */
-export async function activityIdsOfLead(ex: Executor, leadId: string): Promise<string[]> {
-  return (await ex.selectFrom('activities').select('id').where('lead_id', '=', leadId).execute()).map((r) => r.id);
-}
-
-/**
- * Close's JSON of the organization's activities with the given ids, in the order of
- * `ids` (missing ids are skipped), as the event log records them (issue 5):
- * TaskCompleted as its endpoint shows it, other types as their common fields plus
- * their own fields.
- */
-export async function activitySnapshots(ex: Executor, organizationId: string, ids: string[]): Promise<Record<string, unknown>[]> {
-  const rows = await findActivities(ex, organizationId, ids);
-  const completed = rows.filter((r) => r.type === TASK_COMPLETED_TYPE);
-  const completedJson = new Map((await taskCompletedJson(ex, completed)).map((j) => [j.id as string, j]));
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.flatMap((id) => {
-    const r = byId.get(id);
-    if (!r) return [];
-    return [completedJson.get(id) ?? serializeSimpleActivity(r)];
-  });
 }
 
 export type { ActivityRow };

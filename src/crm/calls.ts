@@ -15,44 +15,20 @@
  */
 import type { RequestContext } from '../context.js';
 import type { ActivityRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
+import { lockRows, writeTransaction, type Executor } from '../db/executor.js';
 import { findActivity, insertActivity, updateActivity, deleteActivityRow, type ActivityWithNames } from '../db/activities.repo.js';
 import { CloseError } from '../close/errors.js';
 import { FieldErrors } from '../close/params.js';
-import {
-  newActivityRow,
-  serializeSimpleActivity,
-  readInstant,
-  resolveActivityRefs,
-  type ActivitySerializer,
-} from './activities.js';
+import { simpleActivityJson } from '../close/activity.js';
+import { phoneDetails, readBodyPhone, type PhoneDetails } from '../close/phones.js';
+import type { CallWriteBody } from '../schemas/activity.js';
+import { callEffects, classifyCall, type CallFacts } from '../tasks/generated/calls.js';
+import { phoneKey } from '../tasks/generated/rules.js';
+import { applyTaskEffects, deleteTasksOfObject, knownTasksOfObject, openKnownTasks } from '../tasks/effects.js';
+import { newActivityRow, readInstant, resolveActivityRefs, type ActivitySerializer } from './activities.js';
 import { findContactByPhone, refsOfNumber } from './channels.js';
-import { phoneDetails, readBodyPhone, type PhoneDetails } from './phones.js';
-import { callEffects, classifyCall, phoneKey, type CallFacts } from '../tasks/generated.js';
-import { applyTaskEffects, deleteTasksOfObject, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
 
 export const CALL_TYPE = 'Call';
-
-/** A call body as the API accepts it (route schema `CallWriteSchema`; unknown keys ignored). */
-export interface CallInput {
-  direction?: 'inbound' | 'outbound' | null;
-  status?: string | null;
-  phone?: string | null;
-  remote_phone?: string | null;
-  local_phone?: string | null;
-  duration?: number | null;
-  voicemail_duration?: number | null;
-  voicemail_url?: string | null;
-  recording_url?: string | null;
-  note?: string | null;
-  source?: string | null;
-  outcome_id?: string | null;
-  lead_id?: string | null;
-  contact_id?: string | null;
-  user_id?: string | null;
-  date_created?: string | null;
-  activity_at?: string | null;
-}
 
 /** A call's own wire fields, as stored in `activities.data`. */
 interface CallData {
@@ -73,7 +49,7 @@ interface CallData {
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Close's JSON for calls: common activity fields plus the call's own. */
-export const serializeCalls: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(serializeSimpleActivity);
+export const serializeCalls: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(simpleActivityJson);
 
 function checkSecureUrl(value: string | null | undefined, field: string, errors: FieldErrors): void {
   if (value && !/^https:\/\//i.test(value)) errors.add(field, 'Only secure URLs (https://) are accepted.');
@@ -120,7 +96,7 @@ async function readBack(ex: Executor, ctx: RequestContext, id: string): Promise<
  * tasks of its number (D30). One transaction.
  * @throws CloseError 400 with field errors for bad phones, URLs, dates or references.
  */
-export async function createCall(ctx: RequestContext, body: CallInput): Promise<Record<string, unknown>> {
+export async function createCall(ctx: RequestContext, body: CallWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const phone = await readBodyPhone(body.phone ?? body.remote_phone, 'phone', errors);
   const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
@@ -128,7 +104,7 @@ export async function createCall(ctx: RequestContext, body: CallInput): Promise<
   checkSecureUrl(body.voicemail_url, 'voicemail_url', errors);
   const dateCreated = readInstant(body.date_created, 'date_created', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
     const { leadId, contactId } = await refsOfNumber(trx, ctx.organizationId, refs, phone?.e164 ?? null);
@@ -176,7 +152,7 @@ export async function findCallOr404(ex: Executor, ctx: RequestContext, id: strin
  * its lead and contact (D30).
  * @throws CloseError 404, or 400 with field errors.
  */
-export async function updateCall(ctx: RequestContext, id: string, body: CallInput): Promise<Record<string, unknown>> {
+export async function updateCall(ctx: RequestContext, id: string, body: CallWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const phoneText = has(body, 'phone') ? body.phone : body.remote_phone;
   const phone = await readBodyPhone(phoneText, 'phone', errors);
@@ -184,7 +160,10 @@ export async function updateCall(ctx: RequestContext, id: string, body: CallInpu
   checkSecureUrl(body.recording_url, 'recording_url', errors);
   checkSecureUrl(body.voicemail_url, 'voicemail_url', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
+    // Issue 4: the call is locked before it is read, so two nodes updating it never both
+    // act on its old state (no lost update, never two tasks for one call).
+    await lockRows(trx, 'activities', [id], ctx.organizationId);
     const row = await findCallOr404(trx, ctx, id);
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
@@ -222,7 +201,8 @@ export async function updateCall(ctx: RequestContext, id: string, body: CallInpu
 
 /** `DELETE /activity/call/{id}/`: answers `{}`; the tasks the call made go with it. @throws CloseError 404. */
 export async function deleteCall(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'activities', [id], ctx.organizationId);
     await findCallOr404(trx, ctx, id);
     await deleteTasksOfObject(trx, ctx, id);
     await deleteActivityRow(trx, id);

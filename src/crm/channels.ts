@@ -14,17 +14,16 @@
  */
 import type { RequestContext } from '../context.js';
 import type { ContactRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
-import { parsePhone } from './phones.js';
-import { contactPhoneEffects } from '../tasks/generated.js';
-import { applyTaskEffects, openKnownTasks } from '../tasks/service.js';
-import { phoneKey } from '../tasks/generated.js';
+import type { Executor } from '../db/executor.js';
+import { contactsByEmail, contactsByPhone, replaceContactChannels, type ContactRef } from '../db/contacts.repo.js';
+import { attachDetachedActivities } from '../db/activities.repo.js';
+import { findTaskRows } from '../db/tasks.repo.js';
+import { parsePhone } from '../close/phones.js';
+import { contactPhoneEffects } from '../tasks/generated/calls.js';
+import { phoneKey } from '../tasks/generated/rules.js';
+import { applyTaskEffects, openKnownTasks } from '../tasks/effects.js';
 
-/** A contact found by a channel. */
-export interface ContactRef {
-  contact_id: string;
-  lead_id: string;
-}
+export type { ContactRef };
 
 /**
  * The address inside an email header value: `"John Smith" <john@acme.test>` ->
@@ -65,36 +64,16 @@ function emailsOf(c: ContactRow): string[] {
  */
 export async function contactsWritten(ex: Executor, ctx: RequestContext, contacts: ContactRow[]): Promise<void> {
   for (const c of contacts) {
-    await ex.deleteFrom('contact_phones').where('contact_id', '=', c.id).execute();
-    await ex.deleteFrom('contact_emails').where('contact_id', '=', c.id).execute();
     const phones = phonesOf(c);
-    const emails = emailsOf(c);
-    const now = ctx.now();
-    if (phones.length) {
-      await ex
-        .insertInto('contact_phones')
-        .values(phones.map((phone_e164) => ({ organization_id: c.organization_id, phone_e164, contact_id: c.id, lead_id: c.lead_id, date_created: Number(c.date_created) || now })))
-        .execute();
-    }
-    if (emails.length) {
-      await ex
-        .insertInto('contact_emails')
-        .values(emails.map((email) => ({ organization_id: c.organization_id, email, contact_id: c.id, lead_id: c.lead_id, date_created: Number(c.date_created) || now })))
-        .execute();
-    }
+    await replaceContactChannels(ex, c, phones, emailsOf(c), Number(c.date_created) || ctx.now());
     for (const phone of phones) {
       const detached = await openKnownTasks(ex, ctx, phoneKey(phone), ['answered_detached_call']);
       if (!detached.length) continue;
       await applyTaskEffects(ex, ctx, contactPhoneEffects({ id: c.id, lead_id: c.lead_id }, detached, ctx.userId));
       // The detached calls themselves now belong to the contact's lead.
-      const callIds = (await ex.selectFrom('tasks').select('object_id').where('id', 'in', detached.map((t) => t.id)).execute()).map((r) => r.object_id!);
-      await ex
-        .updateTable('activities')
-        .set({ lead_id: c.lead_id, contact_id: c.id, date_updated: ctx.now() })
-        .where('organization_id', '=', ctx.organizationId)
-        .where('id', 'in', callIds)
-        .where('lead_id', 'is', null)
-        .execute();
+      const tasks = await findTaskRows(ex, ctx.organizationId, detached.map((t) => t.id));
+      const callIds = tasks.flatMap((t) => (t.object_id ? [t.object_id] : []));
+      await attachDetachedActivities(ex, ctx.organizationId, callIds, c.lead_id, c.id, ctx.now());
     }
   }
 }
@@ -104,14 +83,7 @@ export async function contactsWritten(ex: Executor, ctx: RequestContext, contact
  * @param preferLeadId a lead whose contact wins over others with the same number
  */
 export async function findContactByPhone(ex: Executor, organizationId: string, e164: string, preferLeadId?: string | null): Promise<ContactRef | null> {
-  const rows = await ex
-    .selectFrom('contact_phones')
-    .select(['contact_id', 'lead_id'])
-    .where('organization_id', '=', organizationId)
-    .where('phone_e164', '=', e164)
-    .orderBy('date_created')
-    .orderBy('contact_id')
-    .execute();
+  const rows = await contactsByPhone(ex, organizationId, e164);
   return rows.find((r) => r.lead_id === preferLeadId) ?? rows[0] ?? null;
 }
 
@@ -141,13 +113,6 @@ export async function refsOfNumber(
 export async function findContactByEmail(ex: Executor, organizationId: string, address: string, preferLeadId?: string | null): Promise<ContactRef | null> {
   const a = emailAddressOf(address);
   if (!a) return null;
-  const rows = await ex
-    .selectFrom('contact_emails')
-    .select(['contact_id', 'lead_id'])
-    .where('organization_id', '=', organizationId)
-    .where('email', '=', a)
-    .orderBy('date_created')
-    .orderBy('contact_id')
-    .execute();
+  const rows = await contactsByEmail(ex, organizationId, a);
   return rows.find((r) => r.lead_id === preferLeadId) ?? rows[0] ?? null;
 }

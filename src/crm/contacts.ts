@@ -4,36 +4,21 @@
  */
 import type { RequestContext } from '../context.js';
 import type { ContactRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
-import { writeTransaction } from '../db/transaction.js';
+import { lockRows, writeTransaction } from '../db/executor.js';
+import { leadExists } from '../db/leads.repo.js';
+import { deleteContactRow, findContactRow, insertContacts, listContactRows, touchLead, updateContactRow } from '../db/contacts.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
-import { first, parseList, type Page, type Params } from '../close/params.js';
-import { parsePhone } from './phones.js';
-import { recordEvents, taskEvent, taskSnapshots } from '../events/record.js';
+import { first, type Page, type Params } from '../close/params.js';
+import { parseIdFilter } from '../close/filters.js';
+import { parsePhone } from '../close/phones.js';
+import type { ContactWriteBody } from '../schemas/lead.js';
+import { detachContactFromTasks } from '../tasks/service.js';
 import { contactsWritten } from './channels.js';
 
-/** A phone as the API accepts it. */
-export interface PhoneInput {
-  phone: string;
-  type?: string;
-}
-
-/** An email as the API accepts it. */
-export interface EmailInput {
-  email: string;
-  type?: string;
-}
-
-/** A contact body as the API accepts it (unknown keys ignored). */
-export interface ContactInput {
-  lead_id?: string;
-  name?: string;
-  title?: string;
-  phones?: PhoneInput[];
-  emails?: EmailInput[];
-}
+/** A contact body as the API accepts it (route schema `ContactWriteSchema`; unknown keys ignored). */
+export type ContactInput = ContactWriteBody;
 
 export const CONTACT_MODEL = 'Contact';
 
@@ -134,30 +119,20 @@ export function buildContactRow(ctx: RequestContext, leadId: string, input: Cont
   };
 }
 
-async function findContactRow(ex: Executor, organizationId: string, id: string): Promise<ContactRow | undefined> {
-  return ex.selectFrom('contacts').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
-}
-
-/** Contacts of some leads, oldest first. */
-export async function contactsOfLeads(ex: Executor, leadIds: string[]): Promise<ContactRow[]> {
-  if (!leadIds.length) return [];
-  return ex.selectFrom('contacts').selectAll().where('lead_id', 'in', leadIds).orderBy('date_created').orderBy('id').execute();
-}
-
 /**
  * `POST /contact/`: a new contact on an existing lead of the organization.
  * @throws CloseError 400 `{"field-errors": {"lead": ...}}` for a missing or foreign lead.
  */
 export async function createContact(ctx: RequestContext, input: ContactInput): Promise<Record<string, unknown>> {
   if (!input.lead_id) throw CloseError.field('lead', FIELD_TEXT.required);
+  const leadId = input.lead_id;
   return writeTransaction(ctx.db, async (trx) => {
-    const lead = await trx.selectFrom('leads').select('id').where('id', '=', input.lead_id!).where('organization_id', '=', ctx.organizationId).executeTakeFirst();
-    if (!lead) throw CloseError.field('lead', FIELD_TEXT.doesNotExist);
+    if (!(await leadExists(trx, ctx.organizationId, leadId))) throw CloseError.field('lead', FIELD_TEXT.doesNotExist);
     const now = ctx.now();
-    const row = buildContactRow(ctx, lead.id, input, now);
-    await trx.insertInto('contacts').values(row).execute();
+    const row = buildContactRow(ctx, leadId, input, now);
+    await insertContacts(trx, [row]);
     await contactsWritten(trx, ctx, [row]);
-    await trx.updateTable('leads').set({ date_updated: now }).where('id', '=', lead.id).execute();
+    await touchLead(trx, leadId, now);
     return serializeContact(row);
   });
 }
@@ -174,19 +149,8 @@ export const CONTACT_LIST_PARAMS: ReadonlySet<string> = new Set(['_limit', '_ski
 
 /** `GET /contact/`: the organization's contacts, oldest first, filtered by `lead_id`, `id`, `id__in`. */
 export async function listContacts(ctx: RequestContext, params: Params, page: Page): Promise<{ data: Record<string, unknown>[]; has_more: boolean }> {
-  let qb = ctx.db.kysely.selectFrom('contacts').selectAll().where('organization_id', '=', ctx.organizationId);
-  const leadId = first(params, 'lead_id');
-  if (leadId !== undefined) qb = qb.where('lead_id', '=', leadId.trim());
-  const id = first(params, 'id');
-  if (id !== undefined) qb = qb.where('id', '=', id.trim());
-  const idIn = params.get('id__in');
-  if (idIn) {
-    const ids = parseList(idIn, 'id__in');
-    qb = ids.length ? qb.where('id', 'in', ids) : qb.where('id', '=', '');
-  }
-  const rows = await qb.orderBy('date_created').orderBy('id').limit(page.limit + 1).offset(page.skip).execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
+  const leadId = first(params, 'lead_id')?.trim();
+  const { rows, hasMore } = await listContactRows(ctx.db.kysely, ctx.organizationId, { leadId, ids: parseIdFilter(params) }, page);
   return { data: rows.map(serializeContact), has_more: hasMore };
 }
 
@@ -196,13 +160,11 @@ export async function listContacts(ctx: RequestContext, params: Params, page: Pa
  */
 export async function updateContact(ctx: RequestContext, id: string, input: ContactInput): Promise<Record<string, unknown>> {
   return writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'contacts', [id], ctx.organizationId);
     const row = await findContactRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(CONTACT_MODEL);
     const { phones, emails, fieldErrors } = normalizeChannels(input);
-    if (input.lead_id !== undefined) {
-      const lead = await trx.selectFrom('leads').select('id').where('id', '=', input.lead_id).where('organization_id', '=', ctx.organizationId).executeTakeFirst();
-      if (!lead) fieldErrors.lead = FIELD_TEXT.doesNotExist;
-    }
+    if (input.lead_id !== undefined && !(await leadExists(trx, ctx.organizationId, input.lead_id))) fieldErrors.lead = FIELD_TEXT.doesNotExist;
     if (Object.keys(fieldErrors).length) throw CloseError.validation(fieldErrors);
     const patch: Partial<ContactRow> = { updated_by: ctx.userId, date_updated: ctx.now() };
     if (input.name !== undefined) patch.name = input.name;
@@ -210,7 +172,7 @@ export async function updateContact(ctx: RequestContext, id: string, input: Cont
     if (phones) patch.phones = JSON.stringify(phones);
     if (emails) patch.emails = JSON.stringify(emails);
     if (input.lead_id !== undefined) patch.lead_id = input.lead_id;
-    await trx.updateTable('contacts').set(patch).where('id', '=', id).execute();
+    await updateContactRow(trx, id, patch);
     await contactsWritten(trx, ctx, [{ ...row, ...patch }]);
     return serializeContact({ ...row, ...patch });
   });
@@ -224,19 +186,11 @@ export async function updateContact(ctx: RequestContext, id: string, input: Cont
  */
 export async function deleteContact(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'contacts', [id], ctx.organizationId);
     const row = await findContactRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(CONTACT_MODEL);
-    const taskIds = (await trx.selectFrom('tasks').select('id').where('contact_id', '=', id).orderBy('id').execute()).map((t) => t.id);
-    const before = await taskSnapshots(trx, ctx.organizationId, taskIds);
-    await trx.updateTable('tasks').set({ contact_id: null }).where('contact_id', '=', id).execute();
-    await trx.updateTable('opportunities').set({ contact_id: null }).where('contact_id', '=', id).execute();
-    await trx.deleteFrom('contacts').where('id', '=', id).execute();
-    const after = await taskSnapshots(trx, ctx.organizationId, taskIds);
-    await recordEvents(
-      trx,
-      ctx,
-      taskIds.map((t) => taskEvent('updated', { before: before.get(t), after: after.get(t) })),
-    );
+    await detachContactFromTasks(trx, ctx, id);
+    await deleteContactRow(trx, id);
   });
   return {};
 }

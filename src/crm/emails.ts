@@ -20,100 +20,26 @@
  */
 import type { RequestContext } from '../context.js';
 import type { ActivityRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
-import {
-  deleteActivityRow,
-  emailsOfThreads,
-  findActivity,
-  insertActivity,
-  latestEmailOfThread,
-  threadsOfLead,
-  updateActivity,
-  type ActivityWithNames,
-} from '../db/activities.repo.js';
+import { lockRows, writeTransaction, type Executor } from '../db/executor.js';
+import { deleteActivityRow, findActivity, insertActivity, updateActivity, type ActivityWithNames } from '../db/activities.repo.js';
+import { findMember } from '../db/accounts.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { FieldErrors } from '../close/params.js';
 import { formatCloseDate, isoformat, parseCloseDate, type CloseDate } from '../close/dates.js';
-import { activityCommonJson, newActivityRow, readInstant, resolveActivityRefs, sortKeys, type ActivityRefsInput, type ActivitySerializer } from './activities.js';
+import type { EmailWriteBody } from '../schemas/activity.js';
+import { emailDeletedEffects, emailEffects, isSentEmail, type EmailFacts } from '../tasks/generated/emails.js';
+import { bodyPreview, threadKey } from '../tasks/generated/rules.js';
+import { applyTaskEffects, knownTasksOfObject, openKnownTasks } from '../tasks/effects.js';
+import { newActivityRow, readInstant, resolveActivityRefs, type ActivityRefsInput, type ActivitySerializer } from './activities.js';
 import { emailAddressOf, findContactByEmail } from './channels.js';
-import { findMember } from './accounts.js';
-import {
-  bodyPreview,
-  emailDeletedEffects,
-  emailEffects,
-  isInboundEmail,
-  isSentEmail,
-  threadKey,
-  type EmailFacts,
-  type ThreadState,
-} from '../tasks/generated.js';
-import { applyTaskEffects, deleteGeneratedTasks, knownTasksOfObject, openKnownTasks } from '../tasks/service.js';
+import { EMAIL_TYPE, emailJson, namedThread, refreshThread, threadBySubject, threadState, type EmailData } from './threads.js';
 
-export const EMAIL_TYPE = 'Email';
-export const THREAD_TYPE = 'EmailThread';
+export { EMAIL_TYPE };
 
 /** Email statuses whose `sender` Close requires. */
 const SENDER_REQUIRED: ReadonlySet<string> = new Set(['inbox', 'scheduled', 'outbox', 'error']);
 
-/** An email body as the API accepts it (route schema `EmailWriteSchema`; unknown keys ignored). */
-export interface EmailInput {
-  status?: string | null;
-  direction?: 'incoming' | 'outgoing' | null;
-  subject?: string | null;
-  body_text?: string | null;
-  body_html?: string | null;
-  sender?: string | null;
-  to?: string[] | null;
-  cc?: string[] | null;
-  bcc?: string[] | null;
-  thread_id?: string | null;
-  in_reply_to_id?: string | null;
-  followup_date?: string | null;
-  lead_id?: string | null;
-  contact_id?: string | null;
-  user_id?: string | null;
-  date_created?: string | null;
-  activity_at?: string | null;
-  date_sent?: string | null;
-}
-
-/** An email's own wire fields, as stored in `activities.data`. */
-interface EmailData {
-  attachments: unknown[];
-  bcc: string[];
-  body_html: string;
-  body_preview: string;
-  body_text: string;
-  cc: string[];
-  date_sent: string | null;
-  direction: 'incoming' | 'outgoing';
-  followup_date: string | null;
-  in_reply_to_id: string | null;
-  sender: string | null;
-  status: string;
-  subject: string;
-  template_id: string | null;
-  thread_id: string;
-  to: string[];
-}
-
-/** A thread's own fields, as stored in `activities.data`. */
-interface ThreadData {
-  subject: string;
-  latest_normalized_subject: string;
-}
-
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-
-/** A subject without `Re:`/`Fwd:`-style prefixes, whitespace folded: how threads group (`Re: Metrics` -> `Metrics`). */
-export function normalizeSubject(subject: string | null | undefined): string {
-  let s = (subject ?? '').replace(/\s+/g, ' ').trim();
-  for (;;) {
-    const next = s.replace(/^(re|fw|fwd|aw|sv|wg)\s*(\[\d+\])?\s*:\s*/i, '');
-    if (next === s) return s;
-    s = next;
-  }
-}
 
 /** Plain text of an HTML body, for the preview when no `body_text` is given: tags dropped, common entities decoded. */
 function textOfHtml(html: string): string {
@@ -133,25 +59,8 @@ function previewOf(data: Pick<EmailData, 'body_text' | 'body_html'>): string {
   return bodyPreview(data.body_text || (data.body_html ? textOfHtml(data.body_html) : ''));
 }
 
-function emailJson(r: ActivityWithNames): Record<string, unknown> {
-  return sortKeys({ ...activityCommonJson(r), ...JSON.parse(r.data) });
-}
-
 /** Close's JSON for emails: common activity fields plus the email's own. */
 export const serializeEmails: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(emailJson);
-
-/**
- * Close's JSON for email threads: common activity fields plus `subject` (of the first
- * email), `latest_normalized_subject`, `n_emails` and `emails` (the thread's emails,
- * oldest first).
- */
-export const serializeThreads: ActivitySerializer = async (ex, ctx, rows) => {
-  const emails = await emailsOfThreads(ex, ctx.organizationId, rows.map((r) => r.id));
-  return rows.map((r) => {
-    const own = emails.filter((e) => e.thread_id === r.id).map(emailJson);
-    return sortKeys({ ...activityCommonJson(r), ...JSON.parse(r.data), emails: own, n_emails: own.length });
-  });
-};
 
 function emailFacts(row: Pick<ActivityRow, 'id' | 'lead_id' | 'contact_id' | 'user_id' | 'activity_at'>, data: EmailData, fallbackUser: string): EmailFacts {
   const followup = data.followup_date ? parseCloseDate(data.followup_date) : null;
@@ -170,95 +79,9 @@ function emailFacts(row: Pick<ActivityRow, 'id' | 'lead_id' | 'contact_id' | 'us
   };
 }
 
-/**
- * What the thread rules need to know about `threadId`, seen from the email `emailId`.
- * The thread's other emails are scanned only when `needLatestInbound` (a sent email
- * asking for a follow-up must know whether the contact already replied, D29).
- */
-async function threadState(ex: Executor, ctx: RequestContext, threadId: string, emailId: string, needLatestInbound: boolean): Promise<ThreadState> {
-  const key = threadKey(threadId);
-  const [incoming] = await openKnownTasks(ex, ctx, key, ['incoming_email']);
-  const [followup] = await openKnownTasks(ex, ctx, key, ['email_followup']);
-  let latestInboundAt: number | null = null;
-  if (needLatestInbound) {
-    for (const e of await emailsOfThreads(ex, ctx.organizationId, [threadId])) {
-      if (e.id === emailId) continue;
-      const d = JSON.parse(e.data) as EmailData;
-      if (isInboundEmail(d)) latestInboundAt = Math.max(latestInboundAt ?? -Infinity, Number(e.activity_at));
-    }
-  }
-  let openFollowup: ThreadState['openFollowup'] = null;
-  if (followup) {
-    const followed = typeof followup.fields.email_id === 'string' ? await findActivity(ex, ctx.organizationId, EMAIL_TYPE, followup.fields.email_id) : undefined;
-    openFollowup = { ...followup, emailAt: followed ? Number(followed.activity_at) : -Infinity };
-  }
-  return { openIncoming: incoming ?? null, openFollowup, latestInboundAt };
-}
-
 /** Whether the rules need the thread's latest inbound email for this write: only follow-up decisions do. */
 function followupInPlay(before: EmailFacts | null, after: EmailFacts): boolean {
   return (isSentEmail(after) && after.followup_date !== null) || (before !== null && isSentEmail(before) && before.followup_date !== null);
-}
-
-/** Points a thread at its latest email (time, normalized subject), or deletes it with its tasks when it has none left. */
-async function refreshThread(ex: Executor, ctx: RequestContext, threadId: string): Promise<void> {
-  const latest = await latestEmailOfThread(ex, ctx.organizationId, threadId);
-  if (!latest) {
-    const tasks = await knownTasksOfObject(ex, ctx, threadId);
-    await deleteGeneratedTasks(ex, ctx, tasks.map((t) => t.id));
-    await deleteActivityRow(ex, threadId);
-    return;
-  }
-  const thread = await findActivity(ex, ctx.organizationId, THREAD_TYPE, threadId);
-  if (!thread) return;
-  const data = JSON.parse(thread.data) as ThreadData;
-  const latestData = JSON.parse(latest.data) as EmailData;
-  await updateActivity(ex, threadId, {
-    data: JSON.stringify({ ...data, latest_normalized_subject: normalizeSubject(latestData.subject) }),
-    activity_at: Number(latest.activity_at),
-    date_updated: ctx.now(),
-  });
-}
-
-/**
- * The existing thread an email names through `thread_id` or `in_reply_to_id`, or null
- * when it names none.
- * @throws CloseError 400 for a thread or email the organization does not have.
- */
-async function namedThread(ex: Executor, ctx: RequestContext, body: EmailInput): Promise<ActivityWithNames | null> {
-  if (body.thread_id) {
-    const t = await findActivity(ex, ctx.organizationId, THREAD_TYPE, body.thread_id);
-    if (!t) throw CloseError.field('thread', FIELD_TEXT.doesNotExist);
-    return t;
-  }
-  if (body.in_reply_to_id) {
-    const e = await findActivity(ex, ctx.organizationId, EMAIL_TYPE, body.in_reply_to_id);
-    const t = e?.thread_id ? await findActivity(ex, ctx.organizationId, THREAD_TYPE, e.thread_id) : undefined;
-    if (!t) throw CloseError.field('in_reply_to', FIELD_TEXT.doesNotExist);
-    return t;
-  }
-  return null;
-}
-
-/** The thread of `leadId` with the same subject once prefixes are removed, or a new thread (see the module note). */
-async function threadBySubject(ex: Executor, ctx: RequestContext, leadId: string, contactId: string | null, userId: string, at: number, subject: string): Promise<string> {
-  const normalized = normalizeSubject(subject).toLowerCase();
-  if (normalized) {
-    for (const t of await threadsOfLead(ex, ctx.organizationId, leadId)) {
-      const d = JSON.parse(t.data) as ThreadData;
-      if (normalizeSubject(d.subject).toLowerCase() === normalized) return t.id;
-    }
-  }
-  const thread = newActivityRow(ctx, THREAD_TYPE, {
-    lead_id: leadId,
-    contact_id: contactId,
-    user_id: userId,
-    activity_at: at,
-    date_created: ctx.now(),
-    data: { subject, latest_normalized_subject: normalizeSubject(subject) } satisfies ThreadData,
-  });
-  await insertActivity(ex, thread);
-  return thread.id;
 }
 
 function readFollowup(value: string | null | undefined, errors: FieldErrors): CloseDate | null | undefined {
@@ -283,7 +106,7 @@ async function readBack(ex: Executor, ctx: RequestContext, id: string): Promise<
  * @throws CloseError 400 with field errors (missing status, sender or lead; bad dates,
  *   references, thread).
  */
-export async function createEmail(ctx: RequestContext, body: EmailInput): Promise<Record<string, unknown>> {
+export async function createEmail(ctx: RequestContext, body: EmailWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   if (!body.status) errors.add('status', FIELD_TEXT.required);
   const status = body.status ?? 'draft';
@@ -294,7 +117,7 @@ export async function createEmail(ctx: RequestContext, body: EmailInput): Promis
   const dateCreated = readInstant(body.date_created, 'date_created', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
   const dateSent = readInstant(body.date_sent, 'date_sent', errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
     const named = await namedThread(trx, ctx, body);
@@ -319,6 +142,9 @@ export async function createEmail(ctx: RequestContext, body: EmailInput): Promis
     const at = activityAt ?? dateSent ?? created;
     const subject = body.subject ?? '';
     const threadId = named?.id ?? (await threadBySubject(trx, ctx, leadId, contactId, userId, at, subject));
+    // Issue 4: the thread is locked before its tasks are read, so two emails arriving at
+    // once on one thread make one incoming_email task, not two.
+    await lockRows(trx, 'activities', [threadId], ctx.organizationId);
     let sender = body.sender ?? null;
     if (!sender && direction === 'outgoing') sender = (await findMember(trx, ctx.organizationId, userId))?.email ?? null;
     const data: EmailData = {
@@ -371,13 +197,15 @@ async function findEmailOr404(ex: Executor, ctx: RequestContext, id: string): Pr
  * a changed `followup_date` moves the follow-up, a removed one deletes it.
  * @throws CloseError 404, or 400 with field errors.
  */
-export async function updateEmail(ctx: RequestContext, id: string, body: EmailInput): Promise<Record<string, unknown>> {
+export async function updateEmail(ctx: RequestContext, id: string, body: EmailWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const followup = readFollowup(body.followup_date, errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
   if (body.sender && !emailAddressOf(body.sender)) errors.add('sender', 'Enter a valid email address.');
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'activities', [id], ctx.organizationId);
     const row = await findEmailOr404(trx, ctx, id);
+    await lockRows(trx, 'activities', [JSON.parse(row.data).thread_id], ctx.organizationId);
     // The lead of an email is its thread's; only the contact and the user may change.
     const refInput: ActivityRefsInput = {};
     if (has(body, 'contact_id')) refInput.contact_id = body.contact_id;
@@ -416,9 +244,11 @@ export async function updateEmail(ctx: RequestContext, id: string, body: EmailIn
  * @throws CloseError 404.
  */
 export async function deleteEmail(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'activities', [id], ctx.organizationId);
     const row = await findEmailOr404(trx, ctx, id);
     const data = JSON.parse(row.data) as EmailData;
+    await lockRows(trx, 'activities', [data.thread_id], ctx.organizationId);
     const key = threadKey(data.thread_id);
     const [incoming] = await openKnownTasks(trx, ctx, key, ['incoming_email']);
     const followups = (await knownTasksOfObject(trx, ctx, data.thread_id)).filter((t) => t.type === 'email_followup' && t.fields.email_id === id);

@@ -1,48 +1,40 @@
 /**
  * Leads: the companies tasks are about (reference §13.4). A lead embeds its contacts,
- * its opportunities and its open tasks; deleting a lead deletes its contacts, tasks and activities.
- * Tasks show the lead's current `name` as `lead_name`.
+ * its opportunities and its open tasks; deleting a lead deletes its contacts, tasks,
+ * activities and opportunities. Tasks show the lead's current `name` as `lead_name`.
  */
-import { sql } from 'kysely';
 import type { RequestContext } from '../context.js';
 import type { LeadRow } from '../db/schema.js';
-import { findTasks, openTasksOfLeads, taskIdsOfLead, type Executor } from '../db/tasks.repo.js';
-import { activityEvent, recordEvents, taskEvent, taskEventJson } from '../events/record.js';
-import { activityIdsOfLead, activitySnapshots } from './activities.js';
-import { writeTransaction } from '../db/transaction.js';
+import { lockRows, writeTransaction, type Executor } from '../db/executor.js';
+import { deleteLeadRows, findLeadRow, insertLead, listLeadRows, updateLeadRow } from '../db/leads.repo.js';
+import { contactsOfLeads, insertContacts } from '../db/contacts.repo.js';
+import { openTasksOfLeads } from '../db/tasks.repo.js';
+import { activityIdsOfLead } from '../db/activities.repo.js';
 import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { isoformat } from '../close/dates.js';
-import { first, parseList, type Page, type Params } from '../close/params.js';
-import { buildContactRow, contactsOfLeads, serializeContact, type ContactInput } from './contacts.js';
+import { first, type Page, type Params } from '../close/params.js';
+import { parseIdFilter } from '../close/filters.js';
+import type { LeadWriteBody } from '../schemas/lead.js';
+import { activityEvent } from '../events/record.js';
 import { serializeTasks } from '../tasks/serialize.js';
+import { deleteTasksOfLead } from '../tasks/service.js';
+import { activitySnapshots } from '../tasks/completed.js';
+import { buildContactRow, serializeContact } from './contacts.js';
 import { contactsWritten } from './channels.js';
-import { opportunitiesOfLeads } from './opportunities.js';
+import { opportunitiesOfLeadsJson } from './opportunities.js';
 
 export const LEAD_MODEL = 'Lead';
 
-/** A lead body as the API accepts it (unknown keys ignored). */
-export interface LeadInput {
-  name?: string;
-  description?: string;
-  url?: string | null;
-  status_label?: string;
-  contacts?: ContactInput[];
-}
-
 /** Parameters of `GET /lead/`. `query` matches names (`name:Acme`, or free text). */
 export const LEAD_LIST_PARAMS: ReadonlySet<string> = new Set(['_limit', '_skip', '_fields', 'query', 'id', 'id__in']);
-
-async function findLeadRow(ex: Executor, organizationId: string, id: string): Promise<LeadRow | undefined> {
-  return ex.selectFrom('leads').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
-}
 
 /** Close's JSON for leads, with their contacts and open tasks, in one batch of queries. */
 async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
   const contacts = await contactsOfLeads(ex, ids);
   const tasks = await openTasksOfLeads(ex, ctx.organizationId, ids);
-  const opportunities = await opportunitiesOfLeads(ex, ctx.organizationId, ids);
+  const opportunities = await opportunitiesOfLeadsJson(ex, ctx.organizationId, ids);
   const now = ctx.now();
   return rows.map((l) => ({
     contacts: contacts.filter((c) => c.lead_id === l.id).map(serializeContact),
@@ -69,7 +61,7 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
  * `POST /lead/`: a lead and, optionally, its contacts, in one transaction.
  * @throws CloseError 400 with Close's nested field errors for bad contacts.
  */
-export async function createLead(ctx: RequestContext, input: LeadInput): Promise<Record<string, unknown>> {
+export async function createLead(ctx: RequestContext, input: LeadWriteBody): Promise<Record<string, unknown>> {
   return writeTransaction(ctx.db, async (trx) => {
     const now = ctx.now();
     const lead: LeadRow = {
@@ -84,7 +76,7 @@ export async function createLead(ctx: RequestContext, input: LeadInput): Promise
       date_created: now,
       date_updated: now,
     };
-    await trx.insertInto('leads').values(lead).execute();
+    await insertLead(trx, lead);
     const contactErrors: Record<string, unknown> = {};
     const contactRows = (input.contacts ?? []).flatMap((c, i) => {
       try {
@@ -97,7 +89,7 @@ export async function createLead(ctx: RequestContext, input: LeadInput): Promise
     });
     if (Object.keys(contactErrors).length) throw CloseError.validation({ contacts: { errors: contactErrors } });
     if (contactRows.length) {
-      await trx.insertInto('contacts').values(contactRows).execute();
+      await insertContacts(trx, contactRows);
       await contactsWritten(trx, ctx, contactRows);
     }
     return (await serializeLeads(ctx, trx, [lead]))[0];
@@ -117,31 +109,20 @@ export async function getLead(ctx: RequestContext, id: string): Promise<Record<s
  * `query` is matched against names: `name:"Acme Inc"`, `name:Acme`, or free text.
  */
 export async function listLeads(ctx: RequestContext, params: Params, page: Page) {
-  let qb = ctx.db.kysely.selectFrom('leads').where('organization_id', '=', ctx.organizationId);
   const query = first(params, 'query')?.trim();
+  let nameContains: string | undefined;
   if (query) {
     const m = /^name:\s*(?:"([^"]*)"|(\S+))\s*$/.exec(query);
-    const term = m ? (m[1] ?? m[2]) : query;
-    const pattern = `%${term.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
-    qb = qb.where(sql<boolean>`lower(name) like lower(${pattern}) escape '\\'`);
+    nameContains = m ? (m[1] ?? m[2]) : query;
   }
-  const id = first(params, 'id');
-  if (id !== undefined) qb = qb.where('id', '=', id.trim());
-  const idIn = params.get('id__in');
-  if (idIn) {
-    const ids = parseList(idIn, 'id__in');
-    qb = ids.length ? qb.where('id', 'in', ids) : qb.where('id', '=', '');
-  }
-  const total = await qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const rows = await qb.selectAll().orderBy('date_created', 'desc').orderBy('id', 'desc').limit(page.limit + 1).offset(page.skip).execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { data: await serializeLeads(ctx, ctx.db.kysely, rows), has_more: hasMore, total_results: Number(total.n) };
+  const { rows, hasMore, total } = await listLeadRows(ctx.db.kysely, ctx.organizationId, { nameContains, ids: parseIdFilter(params) }, page);
+  return { data: await serializeLeads(ctx, ctx.db.kysely, rows), has_more: hasMore, total_results: total };
 }
 
 /** `PUT /lead/{id}/`: partial update of name, description, url, status_label. @throws CloseError 404. */
-export async function updateLead(ctx: RequestContext, id: string, input: LeadInput): Promise<Record<string, unknown>> {
+export async function updateLead(ctx: RequestContext, id: string, input: LeadWriteBody): Promise<Record<string, unknown>> {
   return writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'leads', [id], ctx.organizationId);
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
     const patch: Partial<LeadRow> = { updated_by: ctx.userId, date_updated: ctx.now() };
@@ -149,7 +130,7 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
     if (input.description !== undefined) patch.description = input.description;
     if (input.url !== undefined) patch.url = input.url;
     if (input.status_label !== undefined) patch.status_label = input.status_label;
-    await trx.updateTable('leads').set(patch).where('id', '=', id).execute();
+    await updateLeadRow(trx, id, patch);
     return (await serializeLeads(ctx, trx, [{ ...row, ...patch }]))[0];
   });
 }
@@ -163,19 +144,12 @@ export async function updateLead(ctx: RequestContext, id: string, input: LeadInp
  */
 export async function deleteLead(ctx: RequestContext, id: string): Promise<Record<string, never>> {
   await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'leads', [id], ctx.organizationId);
     const row = await findLeadRow(trx, ctx.organizationId, id);
     if (!row) throw CloseError.notFound(LEAD_MODEL);
-    const tasks = (await findTasks(trx, ctx.organizationId, await taskIdsOfLead(trx, id))).sort((a, b) => (a.id < b.id ? -1 : 1));
-    const activities = await activitySnapshots(trx, ctx.organizationId, (await activityIdsOfLead(trx, id)).sort());
-    await recordEvents(trx, ctx, [
-      ...tasks.map((t) => taskEvent('deleted', { before: taskEventJson(t, ctx.now()) })),
-      ...activities.map((a) => activityEvent('deleted', { before: a })),
-    ]);
-    await trx.deleteFrom('tasks').where('lead_id', '=', id).execute();
-    await trx.deleteFrom('activities').where('lead_id', '=', id).execute();
-    await trx.deleteFrom('opportunities').where('lead_id', '=', id).execute();
-    await trx.deleteFrom('contacts').where('lead_id', '=', id).execute();
-    await trx.deleteFrom('leads').where('id', '=', id).execute();
+    const activities = await activitySnapshots(trx, ctx.organizationId, await activityIdsOfLead(trx, ctx.organizationId, id));
+    await deleteTasksOfLead(trx, ctx, id, activities.map((a) => activityEvent('deleted', { before: a })));
+    await deleteLeadRows(trx, id);
   });
   return {};
 }

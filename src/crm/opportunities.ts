@@ -1,7 +1,7 @@
 /**
  * Opportunities: `/opportunity/` and `/opportunity/{id}/` (reference §13.6;
  * close-openapi.yml `CreateOpportunity`, `Opportunity`; issue 3), and their
- * `opportunity_due` tasks (D29, D30, D32; rules in `tasks/generated.ts`).
+ * `opportunity_due` tasks (D29, D30, D32; rules in `tasks/generated/opportunities.ts`; list in `opportunity-list.ts`).
  *
  * Body fields: `lead_id` (when absent, a new untitled lead is made, as Close does),
  * `contact_id`, `user_id` (default: the caller; the task's assignee, D32), the status
@@ -16,100 +16,37 @@
  * without a close date sets `date_won` to today in the request's zone (close-openapi.yml
  * `PUT /opportunity/{id}/`); moving to lost sets `date_lost` to now.
  */
-import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import type { RequestContext } from '../context.js';
 import type { OpportunityRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
+import { lockRows, writeTransaction, type Executor } from '../db/executor.js';
+import {
+  deleteOpportunityRow,
+  findOpportunity,
+  insertOpportunity,
+  opportunitiesOfLeads,
+  updateOpportunityRow,
+  type OpportunityWithNames,
+} from '../db/opportunities.repo.js';
+import { findOrganization } from '../db/accounts.repo.js';
+import { insertLead } from '../db/leads.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
-import { FieldErrors, first, parseDateParam, parseList, type Page, type Params } from '../close/params.js';
+import { FieldErrors } from '../close/params.js';
 import { dayString, isoformat, parseCloseDate } from '../close/dates.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { formatMoney, isCurrencyCode } from '../close/money.js';
-import { effectiveMs, localDayMs, dayConditionFor, type RangeOp } from '../tasks/time.js';
-import { opportunityEffects, opportunityKey, type OpportunityFacts } from '../tasks/generated.js';
-import { applyTaskEffects, openKnownTasks } from '../tasks/service.js';
-import { resolveActivityRefs, sortKeys } from './activities.js';
-import { findOrganization } from './accounts.js';
+import { localDayMs } from '../close/localday.js';
+import { sortKeys } from '../close/json.js';
+import type { OpportunityWriteBody } from '../schemas/opportunity.js';
+import { opportunityEffects, type OpportunityFacts } from '../tasks/generated/opportunities.js';
+import { opportunityKey } from '../tasks/generated/rules.js';
+import { applyTaskEffects, openKnownTasks } from '../tasks/effects.js';
+import { resolveActivityRefs } from './activities.js';
+import { STATUS_TYPES, opportunityStatuses } from './opportunity-statuses.js';
 
 export const OPPORTUNITY_MODEL = 'Opportunity';
-export const STATUS_TYPES = ['active', 'won', 'lost'] as const;
 export const VALUE_PERIODS = ['one_time', 'monthly', 'annual'] as const;
 
-/** An opportunity status of an organization (reference §13.2 `opportunity_statuses`). */
-export interface OpportunityStatus {
-  id: string;
-  label: string;
-  type: (typeof STATUS_TYPES)[number];
-}
-
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** The stable status id of `type` in `organizationId`: `stat_` + 43 base62 characters of a SHA-512 of both. */
-function statusId(organizationId: string, type: string): string {
-  const bytes = createHash('sha512').update(`${organizationId}:opportunity-status:${type}`).digest();
-  let out = 'stat_';
-  for (let i = 0; i < 43; i++) out += ALPHABET[bytes[i] % 62];
-  return out;
-}
-
-/** The organization's opportunity statuses: Active, Won, Lost. */
-export function opportunityStatuses(organizationId: string): OpportunityStatus[] {
-  return [
-    { id: statusId(organizationId, 'active'), label: 'Active', type: 'active' },
-    { id: statusId(organizationId, 'won'), label: 'Won', type: 'won' },
-    { id: statusId(organizationId, 'lost'), label: 'Lost', type: 'lost' },
-  ];
-}
-
-/** An opportunity body as the API accepts it (route schema `OpportunityWriteSchema`; unknown keys ignored). */
-export interface OpportunityInput {
-  lead_id?: string | null;
-  contact_id?: string | null;
-  user_id?: string | null;
-  status_id?: string | null;
-  status_type?: string | null;
-  status_label?: string | null;
-  value?: number | null;
-  value_currency?: string | null;
-  value_period?: string | null;
-  confidence?: number | null;
-  note?: string | null;
-  date_won?: string | null;
-}
-
-interface OpportunityWithNames extends OpportunityRow {
-  lead_name: string | null;
-  contact_name: string | null;
-  user_name: string | null;
-  created_by_name: string | null;
-  updated_by_name: string | null;
-}
-
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-
-function userName(alias: string) {
-  return sql<string | null>`trim(${sql.ref(`${alias}.first_name`)} || ' ' || ${sql.ref(`${alias}.last_name`)})`;
-}
-
-function selectWithNames(ex: Executor) {
-  return ex
-    .selectFrom('opportunities')
-    .leftJoin('leads as l', 'l.id', 'opportunities.lead_id')
-    .leftJoin('contacts as c', 'c.id', 'opportunities.contact_id')
-    .leftJoin('users as uu', 'uu.id', 'opportunities.user_id')
-    .leftJoin('users as uc', 'uc.id', 'opportunities.created_by')
-    .leftJoin('users as ud', 'ud.id', 'opportunities.updated_by')
-    .selectAll('opportunities')
-    .select(['l.name as lead_name', 'c.name as contact_name', userName('uu').as('user_name'), userName('uc').as('created_by_name'), userName('ud').as('updated_by_name')]);
-}
-
-async function findOpportunity(ex: Executor, organizationId: string, id: string): Promise<OpportunityWithNames | undefined> {
-  return (await selectWithNames(ex)
-    .where('opportunities.id', '=', id)
-    .where('opportunities.organization_id', '=', organizationId)
-    .executeTakeFirst()) as OpportunityWithNames | undefined;
-}
 
 /** Yearly value of an amount paid per `period` (`monthly` x12). */
 function annualized(value: number | null, period: string): number | null {
@@ -185,7 +122,7 @@ interface ScalarChanges {
 }
 
 /** Checks the body's status, money, period, confidence and close date; errors go to `errors`. */
-function readScalars(ctx: RequestContext, body: OpportunityInput, errors: FieldErrors): ScalarChanges {
+function readScalars(ctx: RequestContext, body: OpportunityWriteBody, errors: FieldErrors): ScalarChanges {
   const out: ScalarChanges = {};
   const statuses = opportunityStatuses(ctx.organizationId);
   if (body.status_id) {
@@ -255,20 +192,17 @@ async function readBack(ex: Executor, ctx: RequestContext, id: string): Promise<
  * its `opportunity_due` task, assigned to the opportunity's user (D29, D32).
  * @throws CloseError 400 with field errors.
  */
-export async function createOpportunity(ctx: RequestContext, body: OpportunityInput): Promise<Record<string, unknown>> {
+export async function createOpportunity(ctx: RequestContext, body: OpportunityWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const scalars = readScalars(ctx, body, errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
     const now = ctx.now();
     let leadId = refs.lead_id ?? null;
     if (!leadId) {
       leadId = newId(ID_PREFIX.lead);
-      await trx
-        .insertInto('leads')
-        .values({ id: leadId, organization_id: ctx.organizationId, name: '', description: '', url: null, status_label: 'Potential', created_by: ctx.userId, updated_by: ctx.userId, date_created: now, date_updated: now })
-        .execute();
+      await insertLead(trx, { id: leadId, organization_id: ctx.organizationId, name: '', description: '', url: null, status_label: 'Potential', created_by: ctx.userId, updated_by: ctx.userId, date_created: now, date_updated: now });
     }
     const org = await findOrganization(trx, ctx.organizationId);
     const row: OpportunityRow = {
@@ -291,22 +225,15 @@ export async function createOpportunity(ctx: RequestContext, body: OpportunityIn
       date_updated: now,
     };
     applyStatusRules(ctx, null, row);
-    await trx.insertInto('opportunities').values(row).execute();
+    await insertOpportunity(trx, row);
     await runOpportunityRules(trx, ctx, null, row, row.id);
     return readBack(trx, ctx, row.id);
   });
 }
 
 /** The opportunities of some leads, oldest first, in Close's JSON (leads embed them, reference §13.4). */
-export async function opportunitiesOfLeads(ex: Executor, organizationId: string, leadIds: string[]): Promise<Record<string, unknown>[]> {
-  if (!leadIds.length) return [];
-  const rows = (await selectWithNames(ex)
-    .where('opportunities.organization_id', '=', organizationId)
-    .where('opportunities.lead_id', 'in', leadIds)
-    .orderBy('opportunities.date_created')
-    .orderBy('opportunities.id')
-    .execute()) as OpportunityWithNames[];
-  return rows.map(serializeOpportunity);
+export async function opportunitiesOfLeadsJson(ex: Executor, organizationId: string, leadIds: string[]): Promise<Record<string, unknown>[]> {
+  return (await opportunitiesOfLeads(ex, organizationId, leadIds)).map(serializeOpportunity);
 }
 
 /** `GET /opportunity/{id}/`. @throws CloseError 404. */
@@ -322,10 +249,12 @@ export async function getOpportunity(ctx: RequestContext, id: string): Promise<R
  * newly due opportunity makes one (D29, D30).
  * @throws CloseError 404, or 400 with field errors.
  */
-export async function updateOpportunity(ctx: RequestContext, id: string, body: OpportunityInput): Promise<Record<string, unknown>> {
+export async function updateOpportunity(ctx: RequestContext, id: string, body: OpportunityWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const scalars = readScalars(ctx, body, errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
+    // Issue 4: locked before it is read, so two nodes never both act on its old state.
+    await lockRows(trx, 'opportunities', [id], ctx.organizationId);
     const current = await findOpportunity(trx, ctx.organizationId, id);
     if (!current) throw CloseError.notFound(OPPORTUNITY_MODEL);
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
@@ -336,7 +265,7 @@ export async function updateOpportunity(ctx: RequestContext, id: string, body: O
     if (refs.contact_id !== undefined) patch.contact_id = refs.contact_id;
     if (refs.user_id !== undefined) patch.user_id = refs.user_id;
     applyStatusRules(ctx, current, patch);
-    await trx.updateTable('opportunities').set(patch).where('id', '=', id).execute();
+    await updateOpportunityRow(trx, id, patch);
     const { lead_name: _l, contact_name: _c, user_name: _u, created_by_name: _cb, updated_by_name: _ub, ...row } = current;
     await runOpportunityRules(trx, ctx, row, { ...row, ...patch }, id);
     return readBack(trx, ctx, id);
@@ -345,131 +274,12 @@ export async function updateOpportunity(ctx: RequestContext, id: string, body: O
 
 /** `DELETE /opportunity/{id}/`: answers `{}`; its open `opportunity_due` task completes (D30). @throws CloseError 404. */
 export async function deleteOpportunity(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'opportunities', [id], ctx.organizationId);
     const current = await findOpportunity(trx, ctx.organizationId, id);
     if (!current) throw CloseError.notFound(OPPORTUNITY_MODEL);
     await runOpportunityRules(trx, ctx, current, null, id);
-    await trx.deleteFrom('opportunities').where('id', '=', id).execute();
+    await deleteOpportunityRow(trx, id);
   });
   return {};
-}
-
-// ------------------------------------------------------------------ list
-
-const ORDERS = ['date_created', 'date_updated', 'date_won', 'value', 'confidence'] as const;
-const RANGE_OPS: Record<string, RangeOp> = { '': 'eq', __lt: 'lt', __lte: 'lte', __gt: 'gt', __gte: 'gte' };
-const SQL_OP: Record<RangeOp, '=' | '<' | '<=' | '>' | '>='> = { eq: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' };
-
-/** Parameters of `GET /opportunity/` this version understands (close-openapi.yml lists more; others are ignored and reported, D5). */
-export const OPPORTUNITY_LIST_PARAMS: ReadonlySet<string> = new Set([
-  '_limit',
-  '_skip',
-  '_fields',
-  '_order_by',
-  'id',
-  'id__in',
-  'lead_id',
-  'contact_id',
-  'organization_id',
-  'user_id',
-  'user_id__in',
-  'status_id',
-  'status_id__in',
-  'status_type',
-  'status_type__in',
-  'status_label',
-  'status_label__in',
-  'value_period',
-  'value_period__in',
-  ...['date_won', 'date_created', 'date_updated'].flatMap((f) => Object.keys(RANGE_OPS).map((s) => f + s)),
-]);
-
-/** Paging of `GET /opportunity/`: default 100, at most 250 (Airbyte pages opportunities by 250). */
-export const OPPORTUNITY_PAGE_LIMITS = { defaultLimit: 100, maxLimit: 250 };
-
-/**
- * `GET /opportunity/`: one page, `{"data", "has_more", "total_results"}` (opportunities
- * report a total, reference §3.1). Filters as listed in `OPPORTUNITY_LIST_PARAMS`;
- * `date_won` compares days, `date_created`/`date_updated` instants (a date is local
- * midnight in the request's zone, D13). `_order_by`: `date_created`, `date_updated`,
- * `date_won`, `value`, `confidence`, each with `-` for descending; default
- * `-date_created`; `id` breaks ties.
- * @throws CloseError 400 naming every bad parameter.
- */
-export async function listOpportunities(ctx: RequestContext, params: Params, page: Page): Promise<{ data: Record<string, unknown>[]; has_more: boolean; total_results: number }> {
-  const errors = new FieldErrors();
-  const statuses = opportunityStatuses(ctx.organizationId);
-  let qb = selectWithNames(ctx.db.kysely).where('opportunities.organization_id', '=', ctx.organizationId);
-  const list = (name: string) => (params.has(name) ? parseList(params.get(name)!, name) : null);
-  for (const [names, column] of [
-    [['id', 'id__in'], 'id'],
-    [['lead_id'], 'lead_id'],
-    [['contact_id'], 'contact_id'],
-    [['organization_id'], 'organization_id'],
-    [['user_id', 'user_id__in'], 'user_id'],
-    [['value_period', 'value_period__in'], 'value_period'],
-  ] as const) {
-    for (const n of names) {
-      const values = list(n);
-      if (values === null) continue;
-      qb = values.length ? qb.where(`opportunities.${column}`, 'in', values) : qb.where(sql<boolean>`1 = 0`);
-    }
-  }
-  const statusFilters: [string, (s: OpportunityStatus) => string][] = [
-    ['status_id', (s) => s.id],
-    ['status_type', (s) => s.type],
-    ['status_label', (s) => s.label.toLowerCase()],
-  ];
-  for (const [base, keyOf] of statusFilters) {
-    for (const n of [base, `${base}__in`]) {
-      const values = list(n);
-      if (values === null) continue;
-      const wanted = new Set(values.map((v) => (base === 'status_label' ? v.toLowerCase() : v)));
-      const types = statuses.filter((s) => wanted.has(keyOf(s))).map((s) => s.type);
-      qb = types.length ? qb.where('opportunities.status_type', 'in', types) : qb.where(sql<boolean>`1 = 0`);
-    }
-  }
-  for (const field of ['date_won', 'date_created', 'date_updated'] as const) {
-    for (const [suffix, op] of Object.entries(RANGE_OPS)) {
-      const name = field + suffix;
-      const raw = first(params, name);
-      if (raw === undefined) continue;
-      const value = parseDateParam(raw);
-      if (value === undefined) {
-        errors.add(name, `${FIELD_TEXT.invalidDate} Use YYYY-MM-DD or an ISO 8601 date-time (got "${raw}").`);
-        continue;
-      }
-      if (value === null) {
-        qb = field === 'date_won' && op === 'eq' ? qb.where('opportunities.date_won_day', 'is', null) : qb.where(sql<boolean>`1 = 0`);
-        continue;
-      }
-      const instant = effectiveMs(value, ctx.zone);
-      if (field === 'date_won') {
-        const day = value.kind === 'date' ? { op, dayMs: value.ms } : dayConditionFor(op, instant, ctx.zone);
-        qb = day ? qb.where('opportunities.date_won_day', SQL_OP[day.op], day.dayMs) : qb.where(sql<boolean>`1 = 0`);
-      } else {
-        qb = qb.where(`opportunities.${field}`, SQL_OP[op], instant);
-      }
-    }
-  }
-  let order: { column: string; desc: boolean } = { column: 'date_created', desc: true };
-  const rawOrder = first(params, '_order_by')?.trim();
-  if (rawOrder) {
-    const desc = rawOrder.startsWith('-');
-    const name = desc ? rawOrder.slice(1) : rawOrder;
-    if (!(ORDERS as readonly string[]).includes(name)) errors.add('_order_by', `Cannot order by "${rawOrder}": use ${ORDERS.join(', ')}, each with - for descending.`);
-    else order = { column: name === 'date_won' ? 'date_won_day' : name, desc };
-  }
-  errors.throwIfAny();
-  const total = await qb.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const dir = order.desc ? 'desc' : 'asc';
-  const rows = (await qb
-    .orderBy(sql.ref(`opportunities.${order.column}`), dir)
-    .orderBy('opportunities.id', dir)
-    .limit(page.limit + 1)
-    .offset(page.skip)
-    .execute()) as OpportunityWithNames[];
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { data: rows.map(serializeOpportunity), has_more: hasMore, total_results: Number(total.n) };
 }

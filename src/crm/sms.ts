@@ -18,45 +18,26 @@
  */
 import type { RequestContext } from '../context.js';
 import type { ActivityRow } from '../db/schema.js';
-import type { Executor } from '../db/tasks.repo.js';
+import { lockRows, writeTransaction, type Executor } from '../db/executor.js';
 import { deleteActivityRow, findActivity, insertActivity, updateActivity, type ActivityWithNames } from '../db/activities.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { FieldErrors } from '../close/params.js';
 import { isoformat } from '../close/dates.js';
 import { randomBase62 } from '../close/ids.js';
-import { newActivityRow, serializeSimpleActivity, readInstant, resolveActivityRefs, type ActivitySerializer } from './activities.js';
+import { simpleActivityJson } from '../close/activity.js';
+import { localDayMs } from '../close/localday.js';
+import { phoneDetails, readBodyPhone, type PhoneDetails } from '../close/phones.js';
+import type { SmsWriteBody } from '../schemas/activity.js';
+import { isSentSms, smsEffects, type SmsAttachment, type SmsFacts } from '../tasks/generated/sms.js';
+import { phoneKey } from '../tasks/generated/rules.js';
+import { applyTaskEffects, deleteTasksOfObject, openKnownTasks } from '../tasks/effects.js';
+import { newActivityRow, readInstant, resolveActivityRefs, type ActivitySerializer } from './activities.js';
 import { refsOfNumber } from './channels.js';
-import { phoneDetails, readBodyPhone, type PhoneDetails } from './phones.js';
-import { isSentSms, phoneKey, smsEffects, type SmsAttachment, type SmsFacts } from '../tasks/generated.js';
-import { applyTaskEffects, deleteTasksOfObject, openKnownTasks } from '../tasks/service.js';
-import { localDayMs } from '../tasks/time.js';
 
 export const SMS_TYPE = 'SMS';
 
 /** An attachment as the API accepts it. */
-export interface SmsAttachmentInput {
-  url: string;
-  filename: string;
-  content_type: string;
-  size?: number | null;
-  thumbnail_url?: string | null;
-  media_id?: string | null;
-}
-
-/** An SMS body as the API accepts it (route schema `SmsWriteSchema`; unknown keys ignored). */
-export interface SmsInput {
-  status?: string | null;
-  direction?: 'inbound' | 'outbound' | null;
-  text?: string | null;
-  remote_phone?: string | null;
-  local_phone?: string | null;
-  attachments?: SmsAttachmentInput[] | null;
-  lead_id?: string | null;
-  contact_id?: string | null;
-  user_id?: string | null;
-  date_created?: string | null;
-  activity_at?: string | null;
-}
+type SmsAttachmentInput = NonNullable<SmsWriteBody['attachments']>[number];
 
 /** An SMS's own wire fields, as stored in `activities.data` (close-openapi.yml `SMSActivity`). */
 interface SmsData {
@@ -80,7 +61,7 @@ interface SmsData {
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Close's JSON for SMS: common activity fields plus the message's own. */
-export const serializeSms: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(serializeSimpleActivity);
+export const serializeSms: ActivitySerializer = async (_ex, _ctx, rows) => rows.map(simpleActivityJson);
 
 /** Attachments in the shape the seed example shows (`media_id` `media_` + 22 base62 characters when not given). */
 function attachmentsOf(input: SmsAttachmentInput[] | null | undefined): SmsAttachment[] {
@@ -127,7 +108,7 @@ async function readBack(ex: Executor, ctx: RequestContext, id: string): Promise<
  * a sent outbound message completes the open `incoming_sms` tasks of its number (D30).
  * @throws CloseError 400 with field errors.
  */
-export async function createSms(ctx: RequestContext, body: SmsInput, sendToInbox: boolean): Promise<Record<string, unknown>> {
+export async function createSms(ctx: RequestContext, body: SmsWriteBody, sendToInbox: boolean): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   if (!body.status) errors.add('status', FIELD_TEXT.required);
   const status = body.status ?? 'draft';
@@ -135,7 +116,7 @@ export async function createSms(ctx: RequestContext, body: SmsInput, sendToInbox
   const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
   const dateCreated = readInstant(body.date_created, 'date_created', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
     const { leadId, contactId } = await refsOfNumber(trx, ctx.organizationId, refs, remote?.e164 ?? null);
@@ -185,12 +166,13 @@ async function findSmsOr404(ex: Executor, ctx: RequestContext, id: string): Prom
  * `sent`) completes the open `incoming_sms` tasks of its number then (D30).
  * @throws CloseError 404, or 400 with field errors.
  */
-export async function updateSms(ctx: RequestContext, id: string, body: SmsInput): Promise<Record<string, unknown>> {
+export async function updateSms(ctx: RequestContext, id: string, body: SmsWriteBody): Promise<Record<string, unknown>> {
   const errors = new FieldErrors();
   const remote = await readBodyPhone(body.remote_phone, 'remote_phone', errors);
   const local = await readBodyPhone(body.local_phone, 'local_phone', errors);
   const activityAt = readInstant(body.activity_at, 'activity_at', errors);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'activities', [id], ctx.organizationId);
     const row = await findSmsOr404(trx, ctx, id);
     const refs = await resolveActivityRefs(trx, ctx, body, errors);
     errors.throwIfAny();
@@ -226,7 +208,8 @@ export async function updateSms(ctx: RequestContext, id: string, body: SmsInput)
 
 /** `DELETE /activity/sms/{id}/`: answers `{}`; the task the message made goes with it. @throws CloseError 404. */
 export async function deleteSms(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'activities', [id], ctx.organizationId);
     await findSmsOr404(trx, ctx, id);
     await deleteTasksOfObject(trx, ctx, id);
     await deleteActivityRow(trx, id);

@@ -5,7 +5,8 @@
  */
 import { sql } from 'kysely';
 import type { ActivityRow } from './schema.js';
-import type { Executor } from './tasks.repo.js';
+import type { Executor } from './executor.js';
+import { NOTHING, SQL_OP } from './sql.js';
 
 /** An activity row with the current names of its users. */
 export interface ActivityWithNames extends ActivityRow {
@@ -15,7 +16,6 @@ export interface ActivityWithNames extends ActivityRow {
 }
 
 export type ActivityRangeOp = 'lt' | 'lte' | 'gt' | 'gte';
-const SQL_OP: Record<ActivityRangeOp, '<' | '<=' | '>' | '>='> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
 
 /** A condition of an activity list. */
 export type ActivityCondition =
@@ -79,10 +79,15 @@ export async function listActivities(
   for (const c of q.conditions) {
     switch (c.kind) {
       case 'none':
-        qb = qb.where(sql<boolean>`1 = 0`);
+        qb = qb.where(NOTHING);
         break;
       case 'in':
-        qb = c.values.length === 1 ? qb.where(`activities.${c.column}`, '=', c.values[0]) : qb.where(`activities.${c.column}`, 'in', c.values);
+        qb =
+          c.values.length === 1
+            ? qb.where(`activities.${c.column}`, '=', c.values[0])
+            : c.values.length
+              ? qb.where(`activities.${c.column}`, 'in', c.values)
+              : qb.where(NOTHING);
         break;
       case 'null':
         qb = qb.where(`activities.${c.column}`, 'is', null);
@@ -156,10 +161,23 @@ export async function threadsOfLead(ex: Executor, organizationId: string, leadId
     .execute();
 }
 
-/** Full names of users by id (for fields such as `task_assigned_to_name`). */
-export async function userNames(ex: Executor, ids: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids)];
-  if (!unique.length) return new Map();
-  const rows = await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', unique).execute();
-  return new Map(rows.map((r) => [r.id, `${r.first_name} ${r.last_name}`.trim()]));
+/** Ids of a lead's activities, in id order (lead deletion records their `deleted` events, issue 5). */
+export async function activityIdsOfLead(ex: Executor, organizationId: string, leadId: string): Promise<string[]> {
+  const rows = await ex.selectFrom('activities').select('id').where('organization_id', '=', organizationId).where('lead_id', '=', leadId).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Gives the organization's detached activities among `ids` (those on no lead) the
+ * lead and contact of the contact their number now belongs to (D30).
+ */
+export async function attachDetachedActivities(ex: Executor, organizationId: string, ids: readonly string[], leadId: string, contactId: string, nowMs: number): Promise<void> {
+  if (!ids.length) return;
+  await ex
+    .updateTable('activities')
+    .set({ lead_id: leadId, contact_id: contactId, date_updated: nowMs })
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', [...ids])
+    .where('lead_id', 'is', null)
+    .execute();
 }

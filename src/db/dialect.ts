@@ -2,9 +2,9 @@
  * The dialect-specific SQL of Tasklane, in one place (issue 4: SQLite, PostgreSQL
  * and PGlite run the same code; only what is written here differs).
  *
- * - Row locks for read-modify-write paths: `SELECT ... FOR UPDATE` on PostgreSQL,
- *   where several nodes write at once; nothing on SQLite, which serializes writers
- *   (one process holds the write lock; better-sqlite3 runs one statement at a time).
+ * - Row locks for read-modify-write paths (`executor.ts` `lockRows`): `SELECT ... FOR
+ *   UPDATE` on PostgreSQL, where several nodes write at once; nothing on SQLite, which
+ *   serializes writers (one process holds the write lock).
  * - The advisory lock that lets exactly one of several starting nodes migrate.
  * - Which errors mean "a concurrent transaction won, run again" (deadlock,
  *   serialization failure) on PostgreSQL.
@@ -14,26 +14,10 @@
  * zone (D17) is applied in `tasks.repo.ts` to two index-ordered streams, the same on
  * every database.
  */
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /** The SQL dialect a database speaks. PGlite is PostgreSQL. */
 export type DialectName = 'sqlite' | 'postgres';
-
-/**
- * Locks the rows a select on `table` returns until the transaction ends, on
- * PostgreSQL (`FOR UPDATE OF table`, so joined tables stay unlocked); unchanged on
- * SQLite. Use it inside a transaction, on the read of a read-modify-write path, so
- * two nodes never both act on the same old state (issue 4: no lost update, no
- * duplicate TaskCompleted activity). Rows are locked in the select's output order:
- * order by the primary key so two transactions locking sets of rows cannot deadlock.
- */
-export function lockForUpdate<DB, TB extends keyof DB, O>(
-  qb: SelectQueryBuilder<DB, TB, O>,
-  dialect: DialectName,
-  table: TB & string,
-): SelectQueryBuilder<DB, TB, O> {
-  return dialect === 'postgres' ? qb.forUpdate(table as any) : qb;
-}
 
 /** Key of the advisory lock migrations run under ("tasklane" in ASCII, as a bigint). */
 export const MIGRATION_LOCK_KEY = 0x7461736b6c616e65n;
@@ -64,13 +48,21 @@ const RETRYABLE_SQLSTATES = new Set([
 ]);
 
 /**
+ * SQLite result codes after which the whole transaction may simply run again: another
+ * process held the write lock past the busy timeout, or committed after this
+ * transaction's snapshot was taken (a read transaction cannot then become a writer).
+ */
+const RETRYABLE_SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
+
+/**
  * True when `error` means a concurrent transaction won a conflict and this one was
- * rolled back by the server; running it again from the start is safe.
+ * rolled back; running it again from the start is safe.
  */
 export function isRetryableConflict(dialect: DialectName, error: unknown): boolean {
-  if (dialect !== 'postgres' || !error || typeof error !== 'object') return false;
+  if (!error || typeof error !== 'object') return false;
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+  if (typeof code !== 'string') return false;
+  return dialect === 'postgres' ? RETRYABLE_SQLSTATES.has(code) : RETRYABLE_SQLITE_CODES.has(code);
 }
 
 /**

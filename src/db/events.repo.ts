@@ -8,7 +8,7 @@
  * guaranteed to be returned in the proper order"). A position in that order is the
  * triple (`date_updated`, `seq`, `id`); cursors carry it.
  */
-import type { Executor } from './tasks.repo.js';
+import type { Executor } from './executor.js';
 import type { EventRow } from './schema.js';
 
 /** Where a row sits in the event order. */

@@ -3,18 +3,18 @@
  * (the database or an open transaction), so callers choose the transaction
  * (architecture: repositories take the executor first).
  *
- * WHERE clauses are built only from a parsed `TaskQuery` (whitelisted Close
- * parameters), never from request text.
+ * Writes here are called only by `tasks/writes.ts`, which records the event of every
+ * task change (issue 5); nothing else changes task rows.
+ *
+ * WHERE clauses are built only from a `TaskSelection` (whitelisted Close parameters,
+ * parsed by `tasks/filters.ts`), never from request text.
  */
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
-import { lockForUpdate, type DialectName } from './dialect.js';
+import { forUpdate, type Executor } from './executor.js';
+import { NOTHING, SQL_OP } from './sql.js';
+import { localMidnightMs, type DateCondition, type RangeOp } from '../close/localday.js';
 import type { RequestZone } from '../close/zone.js';
-import type { TaskCondition, TaskQuery } from '../tasks/filters.js';
-import type { RangeOp } from '../tasks/time.js';
-import { localMidnightMs, todayDayMs, tomorrowStartMs } from '../tasks/time.js';
-
-export type Executor = Kysely<Database> | Transaction<Database>;
 
 /** A task row with the current names of the objects it points to (reference §10.1). */
 export interface TaskWithNames extends TaskRow {
@@ -25,7 +25,33 @@ export interface TaskWithNames extends TaskRow {
   contact_name: string | null;
 }
 
-const SQL_OP: Record<RangeOp, '=' | '<' | '<=' | '>' | '>='> = { eq: '=', lt: '<', lte: '<=', gt: '>', gte: '>=' };
+/** A condition on task columns, as `tasks/filters.ts` and `tasks/views.ts` produce them. */
+export type TaskCondition =
+  | { kind: 'eq'; column: 'lead_id' | 'assigned_to' | 'organization_id'; value: string | null }
+  | { kind: 'in'; column: 'id'; values: string[] }
+  | { kind: 'bool'; column: 'is_complete'; value: boolean }
+  /**
+   * `date`/`due_date` compared with an instant (`close/localday.ts` `DateCondition`:
+   * date-time tasks by instant, date-only tasks by day). `due_date` also excludes
+   * dateless tasks, whose `due_date` is null.
+   */
+  | { kind: 'date'; field: 'date' | 'due_date'; cond: DateCondition }
+  /** `due_date=` (empty): dateless tasks. */
+  | { kind: 'dateless' }
+  | { kind: 'instant'; column: 'date_created' | 'date_updated'; op: RangeOp; instantMs: number }
+  /** A filter that matches nothing. */
+  | { kind: 'none' };
+
+export type TaskOrder = 'date' | '-date' | 'date_created' | '-date_created';
+
+/** Which tasks of an organization a list or bulk update is about. */
+export interface TaskSelection {
+  /** `_type` names to include, or `all` (D10). */
+  types: readonly string[] | 'all';
+  /** ANDed. */
+  conditions: TaskCondition[];
+  orderBy: TaskOrder;
+}
 
 type TaskEB = ExpressionBuilder<Database, 'tasks'>;
 
@@ -71,68 +97,44 @@ async function withNames(ex: Executor, rows: TaskRow[]): Promise<TaskWithNames[]
 /** Which stored kind of `date` a query reads: date-only rows (1), date-time rows (0), or both. */
 type DayKind = 0 | 1 | null;
 
+/** `c` in SQL, for rows of date kind `kind` (see `close/localday.ts` `matchesDateCondition`, its JS twin). */
+function dateExpr(eb: TaskEB, c: DateCondition, kind: DayKind) {
+  const timed = eb('tasks.date_ms', SQL_OP[c.op], c.instantMs);
+  const dated = c.day ? eb('tasks.date_ms', SQL_OP[c.day.op], c.day.dayMs) : NOTHING;
+  if (kind === 0) return timed;
+  if (kind === 1) return dated;
+  return eb.or([eb.and([eb('tasks.date_is_day', '=', 0), timed]), eb.and([eb('tasks.date_is_day', '=', 1), dated])]);
+}
+
 function conditionExpr(eb: TaskEB, c: TaskCondition, kind: DayKind) {
   switch (c.kind) {
     case 'none':
-      return sql<boolean>`1 = 0`;
+      return NOTHING;
     case 'eq':
       return c.value === null ? eb(`tasks.${c.column}`, 'is', null) : eb(`tasks.${c.column}`, '=', c.value);
     case 'in':
-      return eb('tasks.id', 'in', c.values);
+      return c.values.length === 1 ? eb('tasks.id', '=', c.values[0]) : c.values.length ? eb('tasks.id', 'in', c.values) : NOTHING;
     case 'bool':
-      return c.value === null ? sql<boolean>`1 = 0` : eb('tasks.is_complete', '=', c.value ? 1 : 0);
+      return eb('tasks.is_complete', '=', c.value ? 1 : 0);
     case 'dateless':
       return eb('tasks.is_dateless', '=', 1);
     case 'instant':
       return eb(`tasks.${c.column}`, SQL_OP[c.op], c.instantMs);
     case 'date': {
-      // Date-time rows compare their instant; date-only rows their day (see dayConditionFor).
-      const timed = eb('tasks.date_ms', SQL_OP[c.op], c.instantMs);
-      const dated = c.day ? eb('tasks.date_ms', SQL_OP[c.day.op], c.day.dayMs) : sql<boolean>`1 = 0`;
-      const either =
-        kind === 0
-          ? timed
-          : kind === 1
-            ? dated
-            : eb.or([eb.and([eb('tasks.date_is_day', '=', 0), timed]), eb.and([eb('tasks.date_is_day', '=', 1), dated])]);
+      const either = dateExpr(eb, c.cond, kind);
       return c.field === 'due_date' ? eb.and([eb('tasks.is_dateless', '=', 0), either]) : either;
     }
   }
 }
 
-/**
- * The view's condition for a viewer in `zone` at `nowMs` (D15, D17): inbox is
- * incomplete and before the zone's tomorrow (date-only rows: up to today), future
- * incomplete and from it on, archive complete.
- */
-function viewExpr(eb: TaskEB, view: 'inbox' | 'future' | 'archive', zone: RequestZone, nowMs: number, kind: DayKind) {
-  if (view === 'archive') return eb('tasks.is_complete', '=', 1);
-  const today = todayDayMs(nowMs, zone);
-  const tomorrow = tomorrowStartMs(nowMs, zone);
-  const inbox = view === 'inbox';
-  const timed = eb('tasks.date_ms', inbox ? '<' : '>=', tomorrow);
-  const dated = eb('tasks.date_ms', inbox ? '<=' : '>', today);
-  const dateCond =
-    kind === 0 ? timed : kind === 1 ? dated : eb.or([eb.and([eb('tasks.date_is_day', '=', 0), timed]), eb.and([eb('tasks.date_is_day', '=', 1), dated])]);
-  return eb.and([eb('tasks.is_complete', '=', 0), dateCond]);
-}
-
-/** Adds the organization scope and every filter of `q` to a select on `tasks`, for rows of date kind `kind`. */
-function applyQuery<O>(
-  qb: SelectQueryBuilder<any, 'tasks', O>,
-  organizationId: string,
-  q: TaskQuery,
-  zone: RequestZone,
-  nowMs: number,
-  kind: DayKind = null,
-): SelectQueryBuilder<any, 'tasks', O> {
+/** Adds the organization scope and every condition of `q` to a select on `tasks`, for rows of date kind `kind`. */
+function applySelection<O>(qb: SelectQueryBuilder<any, 'tasks', O>, organizationId: string, q: TaskSelection, kind: DayKind = null): SelectQueryBuilder<any, 'tasks', O> {
   return qb.where((eb: TaskEB) => {
     const parts = [eb('tasks.organization_id', '=', organizationId)];
     if (kind !== null) parts.push(eb('tasks.date_is_day', '=', kind));
     if (q.types !== 'all') {
-      parts.push(q.types.length === 1 ? eb('tasks.type', '=', q.types[0]) : q.types.length ? eb('tasks.type', 'in', q.types) : (sql<boolean>`1 = 0` as any));
+      parts.push(q.types.length === 1 ? eb('tasks.type', '=', q.types[0]) : q.types.length ? eb('tasks.type', 'in', [...q.types]) : (NOTHING as any));
     }
-    if (q.view) parts.push(viewExpr(eb, q.view, zone, nowMs, kind));
     for (const c of q.conditions) parts.push(conditionExpr(eb, c, kind) as any);
     return eb.and(parts);
   });
@@ -150,19 +152,12 @@ type Picked = { id: string; date_ms: number };
  * sorts, or does zone arithmetic over, every matching row, and only the page's rows
  * are read whole.
  */
-async function pickByDate(
-  ex: Executor,
-  organizationId: string,
-  q: TaskQuery,
-  zone: RequestZone,
-  nowMs: number,
-  page: { limit: number; skip: number },
-): Promise<Picked[]> {
+async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, page: { limit: number; skip: number }): Promise<Picked[]> {
   const desc = q.orderBy === '-date';
   const dir = desc ? 'desc' : 'asc';
   const want = page.skip + page.limit + 1;
   const stream = async (kind: 0 | 1): Promise<Picked[]> =>
-    (await applyQuery(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, zone, nowMs, kind)
+    (await applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind)
       .orderBy('tasks.date_ms', dir)
       .orderBy('tasks.id', dir)
       .limit(want)
@@ -189,22 +184,22 @@ async function pickByDate(
 
 /**
  * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
- * (D14: every order ends with `id`; date order per D17), with `has_more` exact (D8).
+ * (D14: every order ends with `id`; date order per D17, in `zone`), with `has_more`
+ * exact (D8).
  */
 export async function listTasks(
   ex: Executor,
   organizationId: string,
-  q: TaskQuery,
+  q: TaskSelection,
   zone: RequestZone,
-  nowMs: number,
   page: { limit: number; skip: number },
 ): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
   let ids: string[];
   if (q.orderBy === 'date' || q.orderBy === '-date') {
-    ids = (await pickByDate(ex, organizationId, q, zone, nowMs, page)).map((p) => p.id);
+    ids = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.id);
   } else {
     const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
-    const rows = await applyQuery(ex.selectFrom('tasks').select('tasks.id'), organizationId, q, zone, nowMs)
+    const rows = await applySelection(ex.selectFrom('tasks').select('tasks.id'), organizationId, q)
       .orderBy('tasks.date_created', dir)
       .orderBy('tasks.id', dir)
       .limit(page.limit + 1)
@@ -226,33 +221,14 @@ export async function listTasks(
 
 /**
  * Ids of the organization's tasks matching `q`, at most `cap` of them, in id order
- * (bulk updates, D23). Inside a transaction on PostgreSQL the rows are locked
- * (`FOR UPDATE`, in id order so concurrent bulk updates cannot deadlock), and a row
- * another transaction changed meanwhile is checked against `q` again in its new
- * state, so a bulk update acts on what it locked.
+ * (bulk updates, D23). Inside a write transaction the rows are locked (`forUpdate`, in
+ * id order so concurrent bulk updates cannot deadlock), and a row another transaction
+ * changed meanwhile is checked against `q` again in its new state, so a bulk update
+ * acts on what it locked.
  */
-export async function matchingTaskIds(
-  ex: Executor,
-  dialect: DialectName,
-  organizationId: string,
-  q: TaskQuery,
-  zone: RequestZone,
-  nowMs: number,
-  cap: number,
-): Promise<string[]> {
-  const qb = applyQuery(ex.selectFrom('tasks').select('tasks.id'), organizationId, q, zone, nowMs).orderBy('tasks.id').limit(cap);
-  const rows = await lockForUpdate(qb, dialect, 'tasks').execute();
-  return rows.map((r) => r.id);
-}
-
-/**
- * Locks task `id` of the organization until the transaction ends (PostgreSQL; a no-op
- * on SQLite, whose writers are serialized), before a read-modify-write of it.
- * @returns false when the organization has no such task.
- */
-export async function lockTask(ex: Executor, dialect: DialectName, organizationId: string, id: string): Promise<boolean> {
-  const qb = ex.selectFrom('tasks').select('tasks.id').where('tasks.id', '=', id).where('tasks.organization_id', '=', organizationId);
-  return (await lockForUpdate(qb, dialect, 'tasks').executeTakeFirst()) !== undefined;
+export async function lockMatchingTaskIds(trx: Executor, organizationId: string, q: TaskSelection, cap: number): Promise<string[]> {
+  const qb = applySelection(trx.selectFrom('tasks').select('tasks.id'), organizationId, q).orderBy('tasks.id').limit(cap);
+  return (await forUpdate(trx, 'tasks', qb).execute()).map((r) => r.id);
 }
 
 /**
@@ -261,9 +237,9 @@ export async function lockTask(ex: Executor, dialect: DialectName, organizationI
  * ids up by primary key (without table statistics, SQLite may prefer scanning the
  * organization's index instead).
  */
-async function rowsByIds(ex: Executor, organizationId: string, ids: string[]): Promise<TaskRow[]> {
+async function rowsByIds(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskRow[]> {
   if (!ids.length) return [];
-  const rows = await ex.selectFrom('tasks').selectAll().where('id', 'in', ids).execute();
+  const rows = await ex.selectFrom('tasks').selectAll().where('id', 'in', [...ids]).execute();
   return rows.filter((r) => r.organization_id === organizationId);
 }
 
@@ -274,23 +250,22 @@ export async function findTask(ex: Executor, organizationId: string, id: string)
 }
 
 /** Tasks of the organization with the given ids, with names, in no particular order. */
-export async function findTasks(ex: Executor, organizationId: string, ids: string[]): Promise<TaskWithNames[]> {
+export async function findTasks(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskWithNames[]> {
   return withNames(ex, await rowsByIds(ex, organizationId, ids));
 }
 
-/** The organization that owns task `id`, if any task has that id. */
-export async function taskOwner(ex: Executor, id: string): Promise<string | undefined> {
-  const r = await ex.selectFrom('tasks').select('organization_id').where('id', '=', id).executeTakeFirst();
-  return r?.organization_id;
+/** Rows of the organization's tasks with the given ids, without names (the generated-task rules). */
+export async function findTaskRows(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskRow[]> {
+  return rowsByIds(ex, organizationId, ids);
 }
 
-export async function insertTask(ex: Executor, row: TaskRow): Promise<void> {
-  await ex.insertInto('tasks').values(row).execute();
+/** Inserts tasks in multi-row statements (23 columns a row; well under SQLite's bound-parameter limit). */
+export async function insertTaskRows(ex: Executor, rows: TaskRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await ex.insertInto('tasks').values(rows.slice(i, i + 500)).execute();
 }
 
-/** Inserts many tasks in multi-row statements (the importer), skipping ids that exist. */
-export async function insertTasksIgnoringExisting(ex: Executor, rows: TaskRow[]): Promise<void> {
-  // 23 columns a row; stay well under SQLite's 32766 bound parameters.
+/** Inserts tasks in multi-row statements (the importer), skipping ids that exist. */
+export async function insertTaskRowsIgnoringExisting(ex: Executor, rows: TaskRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
     await ex
       .insertInto('tasks')
@@ -300,21 +275,36 @@ export async function insertTasksIgnoringExisting(ex: Executor, rows: TaskRow[])
   }
 }
 
-export async function updateTask(ex: Executor, id: string, patch: Partial<TaskRow>): Promise<void> {
+/** Sets `patch` on task `id`. */
+export async function updateTaskRow(ex: Executor, id: string, patch: Partial<TaskRow>): Promise<void> {
   await ex.updateTable('tasks').set(patch).where('id', '=', id).execute();
 }
 
-export async function deleteTask(ex: Executor, id: string): Promise<void> {
-  await ex.deleteFrom('tasks').where('id', '=', id).execute();
+/** Sets the same `patch` on every task of `ids` (of the organization). */
+export async function updateTaskRows(ex: Executor, organizationId: string, ids: readonly string[], patch: Partial<TaskRow>): Promise<void> {
+  if (!ids.length) return;
+  await ex.updateTable('tasks').set(patch).where('organization_id', '=', organizationId).where('id', 'in', [...ids]).execute();
 }
 
-/** Ids of a lead's tasks (lead deletion cascades, issue 2). */
-export async function taskIdsOfLead(ex: Executor, leadId: string): Promise<string[]> {
-  const rows = await ex.selectFrom('tasks').select('id').where('lead_id', '=', leadId).execute();
+/** Deletes the organization's tasks with the given ids. */
+export async function deleteTaskRows(ex: Executor, organizationId: string, ids: readonly string[]): Promise<void> {
+  if (!ids.length) return;
+  await ex.deleteFrom('tasks').where('organization_id', '=', organizationId).where('id', 'in', [...ids]).execute();
+}
+
+/** Ids of a lead's tasks, in id order (lead deletion cascades, issue 2). */
+export async function taskIdsOfLead(ex: Executor, organizationId: string, leadId: string): Promise<string[]> {
+  const rows = await ex.selectFrom('tasks').select('id').where('organization_id', '=', organizationId).where('lead_id', '=', leadId).orderBy('id').execute();
   return rows.map((r) => r.id);
 }
 
-/** Open tasks of some leads, with names, for embedding in lead objects (reference §13.4). */
+/** Ids of the tasks that name a contact, in id order (contact deletion). */
+export async function taskIdsOfContact(ex: Executor, organizationId: string, contactId: string): Promise<string[]> {
+  const rows = await ex.selectFrom('tasks').select('id').where('organization_id', '=', organizationId).where('contact_id', '=', contactId).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** Open tasks of some leads, with names, in date then id order, for embedding in lead objects (reference §13.4). */
 export async function openTasksOfLeads(ex: Executor, organizationId: string, leadIds: string[]): Promise<TaskWithNames[]> {
   if (!leadIds.length) return [];
   const rows = await ex
@@ -358,3 +348,23 @@ export async function tasksOfObject(ex: Executor, organizationId: string, object
     .orderBy('id')
     .execute();
 }
+
+/** Of the organization's tasks `ids`, the organization of each that exists (the importer's id check), any organization. */
+export async function taskOwners(ex: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await ex.selectFrom('tasks').select(['id', 'organization_id']).where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [r.id, r.organization_id]));
+}
+
+/** How many generated (`noti_`) tasks of the organization were created at `ms` (the demo's count). */
+export async function countGeneratedTasksCreatedAt(ex: Executor, organizationId: string, ms: number): Promise<number> {
+  const row = await ex
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .where('id', 'like', 'noti_%')
+    .where('date_created', '=', ms)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+

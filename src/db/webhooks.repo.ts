@@ -12,7 +12,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, WebhookDeliveryRow, WebhookSubscriptionRow } from './schema.js';
 import type { DialectName } from './dialect.js';
-import type { Executor } from './tasks.repo.js';
+import type { Executor } from './executor.js';
 
 /** Delivery states (see `WebhookDeliveryRow.state`). */
 export const DELIVERY_STATE = {

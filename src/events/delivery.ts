@@ -25,6 +25,7 @@ import { isIP } from 'node:net';
 import { randomBase62 } from '../close/ids.js';
 import { systemClock, type Clock } from '../context.js';
 import type { Db } from '../db/connect.js';
+import { writeTransaction } from '../db/executor.js';
 import type { WebhookDeliveryRow, WebhookSubscriptionRow } from '../db/schema.js';
 import { findEventsById } from '../db/events.repo.js';
 import {
@@ -181,7 +182,7 @@ export function createDeliveryWorker(db: Db, opts: DeliveryWorkerOptions = {}): 
     const now = clock();
     const attempts = d.attempts + 1;
     const next = nextAttemptAt(attempts, now, Number(d.date_created), retryMinMs, random());
-    await db.kysely.transaction().execute(async (trx) => {
+    await writeTransaction(db, async (trx) => {
       const settled = await settleDelivery(trx, d.id, workerId, {
         attempts,
         last_status: status,
@@ -224,7 +225,7 @@ export function createDeliveryWorker(db: Db, opts: DeliveryWorkerOptions = {}): 
       status = await send(sub, body, timestamp);
       if (status >= 200 && status < 300) {
         const now = clock();
-        await db.kysely.transaction().execute(async (trx) => {
+        await writeTransaction(db, async (trx) => {
           const ok = await settleDelivery(trx, d.id, workerId, {
             state: DELIVERY_STATE.delivered,
             attempts: d.attempts + 1,

@@ -24,8 +24,9 @@
 import type { RequestContext } from '../context.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { FieldErrors, first, parseDateParam, parseIntParam, type Params } from '../close/params.js';
-import { localMidnightMs } from '../tasks/time.js';
+import { localMidnightMs } from '../close/localday.js';
 import type { Db } from '../db/connect.js';
+import { writeTransaction } from '../db/executor.js';
 import { deleteEventsBefore, eventsBeyond, findEvent, listEvents, type EventPosition, type EventQuery } from '../db/events.repo.js';
 import { eventJson, type EventJson } from './record.js';
 
@@ -191,7 +192,7 @@ export async function pruneEvents(db: Db, nowMs: number, batch = 5000): Promise<
   const cutoff = nowMs - EVENT_RETENTION_MS;
   let total = 0;
   for (;;) {
-    const n = await db.kysely.transaction().execute((trx) => deleteEventsBefore(trx, cutoff, batch));
+    const n = await writeTransaction(db, (trx) => deleteEventsBefore(trx, cutoff, batch));
     total += n;
     if (n < batch) return total;
   }

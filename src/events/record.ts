@@ -5,29 +5,15 @@
  * deliveries; if it commits, a crash afterwards loses nothing (the delivery worker,
  * `events/delivery.ts`, sends what the outbox holds).
  *
- * HOW TO RECORD A TASK CHANGE (any code that writes tasks, e.g. generated tasks):
- *
- * ```ts
- * await ctx.db.kysely.transaction().execute(async (trx) => {
- *   const before = await taskSnapshot(trx, orgId, taskId);        // null for a new task
- *   // ... insert / update / delete the task ...
- *   const after = await taskSnapshot(trx, orgId, taskId);         // null once deleted
- *   await recordEvents(trx, source, [
- *     taskEvent('updated', { before, after }),                     // or 'created', 'deleted'
- *     taskEvent('completed', { after }),                           // when it was completed
- *   ]);
- * });
- * ```
- *
- * For a single change, `recordTaskEvent(trx, source, action, { before, after })` and
- * `recordActivityEvent(...)` do the same in one call.
+ * This module knows events, not tasks: callers hand it the JSON of the object before
+ * and after the change. Task changes are recorded by `tasks/writes.ts`, the only code
+ * that writes task rows, so no writer can forget its events.
  *
  * `source` is the `RequestContext` of an API call (it carries `userId`, `apiKeyId`,
  * `requestId`, `requestMethod`, `requestPath`), or `systemSource(orgId, now)` for work
  * no request caused (`user_id`, `request_id`, `api_key_id` null, `meta` `{}`).
- * Activities: `activityEvent('created' | 'deleted', { after | before })` with the JSON of
- * `activitySnapshots` (`crm/activities.ts`). Record one batch per transaction where you
- * can: `recordEvents` reads the organization's subscriptions once per call.
+ * Record one batch per transaction where you can: `recordEvents` reads the
+ * organization's subscriptions once per call.
  *
  * Event shapes (decisions for what Close leaves open; see `eventJson` for the wire):
  * - `created`: `data` = the object, `previous_data` `{}`, `changed_fields` `[]`
@@ -39,18 +25,16 @@
  * - `completed`: `data` = the completed task, `previous_data` `{}`, `changed_fields` `[]`
  *   (it accompanies the `updated` event that carries the diff).
  * - `deleted`: `data` null, `previous_data` = the full object (reference §12.1).
- * Task JSON in events is `serializeTask` seen from UTC, with `view` null: `view` depends
- * on who looks and when, and Close's own task events carry `"view": null`.
+ * Task JSON in events is seen from UTC, with `view` null: `view` depends on who looks
+ * and when, and Close's own task events carry `"view": null` (`tasks/writes.ts`).
  */
 import type { Clock } from '../context.js';
 import { ID_PREFIX, newShortId, randomBase62 } from '../close/ids.js';
 import { naiveIsoformat } from '../close/dates.js';
-import { UTC_ZONE } from '../close/zone.js';
 import type { EventRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../db/schema.js';
-import { findTask, findTasks, type Executor, type TaskWithNames } from '../db/tasks.repo.js';
+import type { Executor } from '../db/executor.js';
 import { insertEvents } from '../db/events.repo.js';
 import { DELIVERY_STATE, activeSubscriptions, insertDeliveries } from '../db/webhooks.repo.js';
-import { serializeTask, type TaskJson } from '../tasks/serialize.js';
 import { jsonEqual, matchesFilter, type EventFilter } from './filter.js';
 import { signalOutbox } from './signal.js';
 
@@ -81,6 +65,9 @@ export interface NewEvent {
   previous_data: Record<string, unknown> | null;
 }
 
+/** Close's JSON of a task, as the task layer serializes it. */
+export type TaskJson = Record<string, unknown>;
+
 /** Close's JSON of an event (reference §12.1). */
 export type EventJson = Record<string, unknown>;
 
@@ -103,31 +90,6 @@ let lastSeq = 0;
 export function nextEventSeq(): number {
   lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
   return lastSeq;
-}
-
-/**
- * A task as events show it: `serializeTask` seen from UTC, with `view` null (see the
- * module note).
- */
-export function taskEventJson(row: TaskWithNames, nowMs: number): TaskJson {
-  const json = serializeTask(row, UTC_ZONE, nowMs);
-  if ('view' in json) json.view = null;
-  return json;
-}
-
-/**
- * Reads a task with its current names and returns its event JSON, or null when the
- * organization has no such task. Call inside the transaction of the change.
- */
-export async function taskSnapshot(ex: Executor, organizationId: string, id: string, nowMs = 0): Promise<TaskJson | null> {
-  const row = await findTask(ex, organizationId, id);
-  return row ? taskEventJson(row, nowMs) : null;
-}
-
-/** Event JSON of several tasks, keyed by id (bulk writes read them in one query). */
-export async function taskSnapshots(ex: Executor, organizationId: string, ids: string[], nowMs = 0): Promise<Map<string, TaskJson>> {
-  const rows = await findTasks(ex, organizationId, ids);
-  return new Map(rows.map((r) => [r.id, taskEventJson(r, nowMs)]));
 }
 
 /**
@@ -178,7 +140,7 @@ function objectEvent(
 
 /**
  * The event of a task change: `object_type` `task.<_type>` (reference §12.2).
- * `before`/`after` are `taskSnapshot` JSON: `created` and `completed` need `after`,
+ * `before`/`after` are task event JSON (`tasks/writes.ts`): `created` and `completed` need `after`,
  * `updated` both, `deleted` `before`.
  * @returns the event, or null for an `updated` that changed nothing.
  * @throws Error when the snapshots the action needs are missing (a programming error).
@@ -339,35 +301,4 @@ export async function recordEvents(ex: Executor, source: EventSource, events: (N
     }
   }
   return json;
-}
-
-/**
- * Records one task event (see `taskEvent`), in the caller's transaction: the shortcut
- * for code that changes one task, e.g. generated tasks:
- * `await recordTaskEvent(trx, ctx, 'created', { after: await taskSnapshot(trx, orgId, id) })`.
- * @returns the event's wire JSON, or null for an `updated` that changed nothing.
- */
-export async function recordTaskEvent(
-  ex: Executor,
-  source: EventSource,
-  action: 'created' | 'updated' | 'completed' | 'deleted',
-  change: { before?: TaskJson | null; after?: TaskJson | null },
-): Promise<EventJson | null> {
-  const [json] = await recordEvents(ex, source, [taskEvent(action, change)]);
-  return json ?? null;
-}
-
-/**
- * Records one activity event (see `activityEvent`), in the caller's transaction, e.g.
- * `await recordActivityEvent(trx, ctx, 'created', { after: (await activitySnapshots(trx, [id]))[0] })`.
- * @returns the event's wire JSON, or null for an `updated` that changed nothing.
- */
-export async function recordActivityEvent(
-  ex: Executor,
-  source: EventSource,
-  action: 'created' | 'updated' | 'deleted',
-  change: { before?: Record<string, unknown> | null; after?: Record<string, unknown> | null },
-): Promise<EventJson | null> {
-  const [json] = await recordEvents(ex, source, [activityEvent(action, change)]);
-  return json ?? null;
 }

@@ -8,7 +8,7 @@
  * The body is signed byte for byte as sent; a receiver must verify the raw bytes it
  * received, not a re-serialization of the parsed JSON.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /** A new `signature_key`: 32 random bytes, hex-encoded (64 characters). */
 export function newSignatureKey(): string {
@@ -24,11 +24,4 @@ export function signatureHash(signatureKey: string, timestamp: string, body: Buf
     .update(timestamp, 'utf8')
     .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
     .digest('hex');
-}
-
-/** True when `hash` is the signature of `body` at `timestamp` (constant-time comparison). */
-export function verifySignature(signatureKey: string, timestamp: string, body: Buffer | string, hash: string): boolean {
-  const expected = Buffer.from(signatureHash(signatureKey, timestamp, body), 'hex');
-  const given = Buffer.from(hash, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

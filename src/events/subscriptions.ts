@@ -36,8 +36,9 @@ import {
   listSubscriptions,
   updateSubscription,
 } from '../db/webhooks.repo.js';
-import type { Executor } from '../db/tasks.repo.js';
-import type { WebhookCreateBody, WebhookUpdateBody } from '../server/schemas.js';
+import { membershipRole } from '../db/accounts.repo.js';
+import { lockRows, writeTransaction, type Executor } from '../db/executor.js';
+import type { WebhookCreateBody, WebhookUpdateBody } from '../schemas/webhook.js';
 import { parseEventFilter } from './filter.js';
 import { assertPublicUrl } from './ssrf.js';
 import { newSignatureKey } from './signature.js';
@@ -79,13 +80,7 @@ export function serializeSubscription(row: WebhookSubscriptionRow): Record<strin
 
 /** True when the caller is an admin of their organization. */
 async function isAdmin(ex: Executor, ctx: RequestContext): Promise<boolean> {
-  const m = await ex
-    .selectFrom('memberships')
-    .select('role_id')
-    .where('organization_id', '=', ctx.organizationId)
-    .where('user_id', '=', ctx.userId)
-    .executeTakeFirst();
-  return m?.role_id === 'admin';
+  return (await membershipRole(ex, ctx.organizationId, ctx.userId)) === 'admin';
 }
 
 /** The subscription if the caller may see it (D26: others' are 404). @throws CloseError 404. */
@@ -176,7 +171,7 @@ async function validateTarget(
  */
 export async function createSubscription(ctx: RequestContext, body: WebhookCreateBody, blockPrivate: boolean): Promise<Record<string, unknown>> {
   const target = await validateTarget(body, blockPrivate);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
     if ((await countSubscriptions(trx, ctx.organizationId)) >= MAX_SUBSCRIPTIONS_PER_ORGANIZATION) {
       throw CloseError.errorsOnly([
         `This organization already has ${MAX_SUBSCRIPTIONS_PER_ORGANIZATION} webhook subscriptions, the most it may have.`,
@@ -229,7 +224,8 @@ export async function updateSubscriptionById(
 ): Promise<Record<string, unknown>> {
   await visibleSubscription(ctx.db.kysely, ctx, id);
   const target = await validateTarget(body, blockPrivate);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'webhook_subscriptions', [id], ctx.organizationId);
     const row = await visibleSubscription(trx, ctx, id);
     const now = ctx.now();
     const patch: Partial<WebhookSubscriptionRow> = { updated_by: ctx.userId, date_updated: now };
@@ -249,7 +245,8 @@ export async function updateSubscriptionById(
 
 /** `DELETE /webhook/{id}/`: answers `{}`; queued deliveries go with it. @throws CloseError 404. */
 export async function deleteSubscriptionById(ctx: RequestContext, id: string): Promise<Record<string, never>> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await writeTransaction(ctx.db, async (trx) => {
+    await lockRows(trx, 'webhook_subscriptions', [id], ctx.organizationId);
     await visibleSubscription(trx, ctx, id);
     await deleteSubscription(trx, id);
   });

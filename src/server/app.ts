@@ -3,8 +3,8 @@
  * build exactly what production runs (architecture note 4).
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { sql } from 'kysely';
 import type { Db } from '../db/connect.js';
+import { ping } from '../db/executor.js';
 import { systemClock, type Clock } from '../context.js';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerBodyParsers, registerErrorHandling } from './http.js';
 import { Authenticator } from './auth.js';
@@ -92,7 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // database, else 503, so a node that lost the database is taken out of rotation.
   app.get('/health', async (request, reply) => {
     try {
-      await sql`select 1`.execute(opts.db.kysely);
+      await ping(opts.db.kysely);
       return { status: 'ok' };
     } catch (err) {
       request.log.error({ err }, 'health check: database unreachable');

@@ -17,8 +17,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../context.js';
 import type { Db } from '../db/connect.js';
-import type { Executor } from '../db/tasks.repo.js';
+import { writeTransaction, type Executor } from '../db/executor.js';
 import { emptyTables } from '../db/dialect.js';
+import { dataTables } from '../db/admin.repo.js';
+import { insertApiKeyIfMissing, insertMembershipIfMissing, insertOrganizationIfMissing, insertUserIfMissing, organizationIdsExcept } from '../db/accounts.repo.js';
 import { hashApiKey } from '../crm/accounts.js';
 import { ID_PREFIX } from '../close/ids.js';
 import { isoformat, parseCloseDate } from '../close/dates.js';
@@ -60,38 +62,21 @@ export class EmulatorClock {
 
 /** Creates the emulator organization, user, membership and key where missing. Idempotent. */
 export async function ensureEmulatorAccount(ex: Executor, nowMs: number): Promise<void> {
-  await ex
-    .insertInto('organizations')
-    .values({ id: EMULATOR.organizationId, name: EMULATOR.organizationName, currency: 'USD', date_created: nowMs, date_updated: nowMs })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  await ex
-    .insertInto('users')
-    .values({ id: EMULATOR.userId, email: EMULATOR.email, first_name: EMULATOR.firstName, last_name: EMULATOR.lastName, timezone: null, date_created: nowMs, date_updated: nowMs })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  await ex
-    .insertInto('memberships')
-    .values({ id: ID_PREFIX.membership + pad('TasklaneEmulatorMembership'), organization_id: EMULATOR.organizationId, user_id: EMULATOR.userId, role_id: 'admin', date_created: nowMs })
-    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
-    .execute();
-  await ex
-    .insertInto('api_keys')
-    .values({ id: EMULATOR.apiKeyId, key_hash: hashApiKey(EMULATOR.apiKey), user_id: EMULATOR.userId, organization_id: EMULATOR.organizationId, date_created: nowMs })
-    .onConflict((oc) => oc.column('key_hash').doNothing())
-    .execute();
+  await insertOrganizationIfMissing(ex, { id: EMULATOR.organizationId, name: EMULATOR.organizationName, currency: 'USD', date_created: nowMs, date_updated: nowMs });
+  await insertUserIfMissing(ex, { id: EMULATOR.userId, email: EMULATOR.email, first_name: EMULATOR.firstName, last_name: EMULATOR.lastName, timezone: null, date_created: nowMs, date_updated: nowMs });
+  await insertMembershipIfMissing(ex, { id: ID_PREFIX.membership + pad('TasklaneEmulatorMembership'), organization_id: EMULATOR.organizationId, user_id: EMULATOR.userId, role_id: 'admin', date_created: nowMs });
+  await insertApiKeyIfMissing(ex, { id: EMULATOR.apiKeyId, key_hash: hashApiKey(EMULATOR.apiKey), user_id: EMULATOR.userId, organization_id: EMULATOR.organizationId, date_created: nowMs });
 }
 
 /** Ids of organizations in `db` other than the emulator's (the CLI refuses to run the emulator over them). */
 export async function foreignOrganizations(db: Db): Promise<string[]> {
-  const rows = await db.kysely.selectFrom('organizations').select('id').where('id', '!=', EMULATOR.organizationId).execute();
-  return rows.map((r) => r.id);
+  return organizationIdsExcept(db.kysely, EMULATOR.organizationId);
 }
 
 /** Empties every table but the migration bookkeeping, in one transaction, then re-creates the emulator account. */
 export async function resetEmulatorData(db: Db, nowMs: number): Promise<void> {
-  const tables = (await db.kysely.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_migration'));
-  await db.kysely.transaction().execute(async (trx) => {
+  const tables = await dataTables(db.kysely);
+  await writeTransaction(db, async (trx) => {
     await emptyTables(db.dialect, trx, tables);
     await ensureEmulatorAccount(trx, nowMs);
   });

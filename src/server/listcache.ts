@@ -17,7 +17,7 @@
  */
 import type { Params } from '../close/params.js';
 import type { RequestContext } from '../context.js';
-import { viewBounds } from '../tasks/time.js';
+import { viewBounds } from '../tasks/views.js';
 
 /** JSON text to send as the response body, as is. */
 export class JsonText {

@@ -1,51 +1,31 @@
 /**
  * The filters of `GET /task/` and `PUT /task/` (reference §9.1, §9.3; decisions
- * D5, D10-D15, D23): a whitelist of Close's parameter names parsed into a `TaskQuery`,
- * which the repository turns into SQL with the query builder. Pure: takes the
- * request's zone, no HTTP, no SQL.
+ * D5, D10-D15, D23, D33): a whitelist of Close's parameter names parsed into a
+ * `TaskSelection`, which the repository turns into SQL with the query builder. Pure:
+ * takes the request's zone and the viewer's view bounds, no HTTP, no SQL.
  */
-import { FIELD_TEXT, type Params, first, parseBoolText, parseDateParam, parseList, FieldErrors } from '../close/params.js';
+import { FIELD_TEXT, type Params, first, parseBoolText, parseList, FieldErrors } from '../close/params.js';
+import { ID_FILTER_PARAMS, dateComparisons, parseIdFilter, rangeParamNames } from '../close/filters.js';
 import type { RequestZone } from '../close/zone.js';
-import { dayConditionFor, effectiveMs, type RangeOp, type TaskView } from './time.js';
+import { dateCondition, effectiveMs } from '../close/localday.js';
+import type { TaskCondition, TaskOrder, TaskSelection } from '../db/tasks.repo.js';
+import { viewConditions, type TaskView, type ViewBounds } from './views.js';
 import { isTaskType, type TaskType } from './types.js';
 
-export type TaskOrder = 'date' | '-date' | 'date_created' | '-date_created';
+export type { TaskOrder };
 export const TASK_ORDERS: readonly TaskOrder[] = ['date', '-date', 'date_created', '-date_created'];
 
-/** A condition on one task column. */
-export type TaskCondition =
-  | { kind: 'eq'; column: 'id' | 'lead_id' | 'assigned_to' | 'organization_id'; value: string | null }
-  | { kind: 'in'; column: 'id'; values: string[] }
-  | { kind: 'bool'; column: 'is_complete'; value: boolean | null }
-  /**
-   * `date`/`due_date` compared with an instant: date-time tasks by `date_ms op instantMs`,
-   * date-only tasks by their day (`day`, null when no day can match). `due_date`
-   * also excludes dateless tasks, whose `due_date` is null.
-   */
-  | { kind: 'date'; field: 'date' | 'due_date'; op: RangeOp; instantMs: number; day: { op: RangeOp; dayMs: number } | null }
-  /** `due_date=` (empty): dateless tasks. */
-  | { kind: 'dateless' }
-  | { kind: 'instant'; column: 'date_created' | 'date_updated'; op: RangeOp; instantMs: number }
-  /** A filter that matches nothing (an empty `__in` list, `field=` on a column that is never null). */
-  | { kind: 'none' };
-
 /** A parsed task list or bulk-update request. */
-export interface TaskQuery {
-  /** Types to include; `all` for every type (D10). */
-  types: TaskType[] | 'all';
-  conditions: TaskCondition[];
+export interface TaskQuery extends TaskSelection {
+  /** The view asked for, if any (its conditions are among `conditions`). */
   view: TaskView | null;
-  orderBy: TaskOrder;
   /** True when the request named at least one filter (D23 requires one for bulk updates). */
   hasFilter: boolean;
 }
 
-const RANGE_SUFFIXES: Record<string, RangeOp> = { __lt: 'lt', __lte: 'lte', __gt: 'gt', __gte: 'gte' };
-
 /** Filter parameters of the task list (the seed page's list). */
 export const TASK_FILTER_PARAMS: readonly string[] = [
-  'id',
-  'id__in',
+  ...ID_FILTER_PARAMS,
   '_type',
   '_type__in',
   'lead_id',
@@ -53,35 +33,12 @@ export const TASK_FILTER_PARAMS: readonly string[] = [
   'organization_id',
   'is_complete',
   'view',
-  'date',
-  'date__lt',
-  'date__lte',
-  'date__gt',
-  'date__gte',
-  'due_date',
-  'due_date__lt',
-  'due_date__lte',
-  'due_date__gt',
-  'due_date__gte',
-  'date_created__lt',
-  'date_created__lte',
-  'date_created__gt',
-  'date_created__gte',
-  'date_updated__lt',
-  'date_updated__lte',
-  'date_updated__gt',
-  'date_updated__gte',
+  ...rangeParamNames(['date', 'due_date']),
+  ...rangeParamNames(['date_created', 'date_updated'], false),
 ];
 
 /** Every parameter `GET /task/` understands; others are ignored and reported (D5). */
-export const TASK_LIST_PARAMS: ReadonlySet<string> = new Set([
-  ...TASK_FILTER_PARAMS,
-  '_limit',
-  '_skip',
-  '_fields',
-  '_order_by',
-  'format',
-]);
+export const TASK_LIST_PARAMS: ReadonlySet<string> = new Set([...TASK_FILTER_PARAMS, '_limit', '_skip', '_fields', '_order_by', 'format']);
 
 /** Parameters `PUT /task/` understands: the same filters; `_limit`/`_skip` are accepted and do not narrow (D23). */
 export const TASK_BULK_PARAMS: ReadonlySet<string> = TASK_LIST_PARAMS;
@@ -112,10 +69,11 @@ function parseTypes(params: Params, errors: FieldErrors): TaskType[] | 'all' | n
 }
 
 /**
- * Parses the task filters of a request (D10-D15).
+ * Parses the task filters of a request (D10-D15) for a viewer in `zone` whose view
+ * bounds are `bounds` (`tasks/views.ts`).
  * @throws CloseError 400 with a field error for every bad parameter.
  */
-export function parseTaskQuery(params: Params, zone: RequestZone): TaskQuery {
+export function parseTaskQuery(params: Params, zone: RequestZone, bounds: ViewBounds): TaskQuery {
   const errors = new FieldErrors();
   const conditions: TaskCondition[] = [];
   const hasFilter = TASK_FILTER_PARAMS.some((p) => params.has(p));
@@ -123,17 +81,15 @@ export function parseTaskQuery(params: Params, zone: RequestZone): TaskQuery {
   const types = parseTypes(params, errors);
   if (types === null) conditions.push({ kind: 'none' });
 
-  for (const column of ['id', 'lead_id', 'assigned_to', 'organization_id'] as const) {
+  const ids = parseIdFilter(params);
+  if (ids) conditions.push({ kind: 'in', column: 'id', values: ids });
+  for (const column of ['lead_id', 'assigned_to', 'organization_id'] as const) {
     const v = first(params, column);
     if (v === undefined) continue;
     const t = v.trim();
+    // D12: `lead_id=` means no lead; assignees and organizations are never null.
     if (t === '' && column !== 'lead_id') conditions.push({ kind: 'none' });
     else conditions.push({ kind: 'eq', column, value: t === '' ? null : t });
-  }
-  const idIn = params.get('id__in');
-  if (idIn) {
-    const values = parseList(idIn, 'id__in');
-    conditions.push(values.length ? { kind: 'in', column: 'id', values } : { kind: 'none' });
   }
 
   const rawComplete = first(params, 'is_complete');
@@ -147,48 +103,35 @@ export function parseTaskQuery(params: Params, zone: RequestZone): TaskQuery {
   let view: TaskView | null = null;
   const rawView = first(params, 'view');
   if (rawView !== undefined) {
-    // D15: any other value, the empty one included, is a 400 (an empty view silently
-    // matching everything would let a bulk update touch every task).
+    // D15/D36: any other value, the empty one included, is a 400 (an empty view
+    // silently matching everything would let a bulk update touch every task).
     const v = rawView.trim();
     if (v === 'inbox' || v === 'future' || v === 'archive') view = v;
     else errors.add('view', `Unknown view "${rawView}": use inbox, future or archive.`);
   }
+  if (view) {
+    const vc = viewConditions(view, bounds);
+    conditions.push({ kind: 'bool', column: 'is_complete', value: vc.isComplete });
+    if (vc.date) conditions.push({ kind: 'date', field: 'date', cond: vc.date });
+  }
 
   for (const field of ['date', 'due_date'] as const) {
-    for (const [suffix, op] of [['', 'eq'], ...Object.entries(RANGE_SUFFIXES)] as [string, RangeOp][]) {
-      const name = field + suffix;
-      const raw = first(params, name);
-      if (raw === undefined) continue;
+    for (const c of dateComparisons(params, field, errors)) {
       // D15: inbox and future replace date__lt and date__gte.
-      if (field === 'date' && (view === 'inbox' || view === 'future') && (op === 'lt' || op === 'gte')) continue;
-      const value = parseDateParam(raw);
-      if (value === undefined) {
-        errors.add(name, `${FIELD_TEXT.invalidDate} Use YYYY-MM-DD or an ISO 8601 date-time (got "${raw}").`);
-        continue;
-      }
-      if (value === null) {
+      if (field === 'date' && (view === 'inbox' || view === 'future') && (c.op === 'lt' || c.op === 'gte')) continue;
+      if (c.value === null) {
         // D12: empty means IS NULL; only a dateless task has a null due_date, and no task a null date.
-        conditions.push(field === 'due_date' && op === 'eq' ? { kind: 'dateless' } : { kind: 'none' });
+        conditions.push(field === 'due_date' && c.op === 'eq' ? { kind: 'dateless' } : { kind: 'none' });
         continue;
       }
-      const instantMs = effectiveMs(value, zone);
-      conditions.push({ kind: 'date', field, op, instantMs, day: dayConditionFor(op, instantMs, zone) });
+      conditions.push({ kind: 'date', field, cond: dateCondition(c.op, effectiveMs(c.value, zone), zone) });
     }
   }
 
   for (const column of ['date_created', 'date_updated'] as const) {
-    for (const [suffix, op] of Object.entries(RANGE_SUFFIXES)) {
-      const name = column + suffix;
-      const raw = first(params, name);
-      if (raw === undefined) continue;
-      const value = parseDateParam(raw);
-      if (value === undefined) {
-        errors.add(name, `${FIELD_TEXT.invalidDate} Use YYYY-MM-DD or an ISO 8601 date-time (got "${raw}").`);
-      } else if (value === null) {
-        conditions.push({ kind: 'none' });
-      } else {
-        conditions.push({ kind: 'instant', column, op, instantMs: effectiveMs(value, zone) });
-      }
+    for (const c of dateComparisons(params, column, errors, false)) {
+      if (c.value === null) conditions.push({ kind: 'none' });
+      else conditions.push({ kind: 'instant', column, op: c.op, instantMs: effectiveMs(c.value, zone) });
     }
   }
 
@@ -203,3 +146,4 @@ export function parseTaskQuery(params: Params, zone: RequestZone): TaskQuery {
   errors.throwIfAny();
   return { types: types ?? 'all', conditions, view, orderBy, hasFilter };
 }
+

@@ -18,13 +18,18 @@
  */
 import type { Db } from '../db/connect.js';
 import type { TaskRow } from '../db/schema.js';
-import { insertTasksIgnoringExisting, type Executor } from '../db/tasks.repo.js';
+import { writeTransaction, type Executor } from '../db/executor.js';
+import { findOrganization, findUser, insertMembershipIfMissing, insertUser } from '../db/accounts.repo.js';
+import { insertLead, leadNameAndOwner } from '../db/leads.repo.js';
+import { contactNameAndOwner, insertContacts } from '../db/contacts.repo.js';
+import { taskOwners } from '../db/tasks.repo.js';
 import { parseCloseDate } from '../close/dates.js';
-import { addMembership, findOrganization } from '../crm/accounts.js';
+import { ID_PREFIX, newId } from '../close/ids.js';
+import { parsePhone } from '../close/phones.js';
 import { COLUMN_FIELDS, COMMON_FIELDS, OPTIONAL_FIELDS, TYPE_FIELDS, isTaskType, type TaskType } from './types.js';
 import type { WireOverrides } from './serialize.js';
-import { matchKeyOf } from './generated.js';
-import { parsePhone } from '../crm/phones.js';
+import { matchKeyOf } from './generated/rules.js';
+import { loadImportedTasks } from './writes.js';
 
 /** A record the importer refused: its position in the file (0-based) and why. */
 export class ImportError extends Error {
@@ -94,7 +99,8 @@ export async function importTaskDump(
   opts: { now: number; onRecord?: (index: number) => void },
 ): Promise<ImportSummary> {
   if (!(await findOrganization(db.kysely, organizationId))) throw new Error(`organization ${organizationId} does not exist`);
-  return db.kysely.transaction().execute(async (trx) => {
+  // One transaction for the whole file; not run again on a conflict, since the records are a stream read once.
+  return writeTransaction(db, async (trx) => {
     const summary: ImportSummary = { records: 0, inserted: 0, skipped: 0, users: 0, leads: 0, contacts: 0 };
     const ctx = new ImportContext(trx, organizationId, opts.now, summary);
     let batch: { index: number; row: TaskRow }[] = [];
@@ -111,7 +117,7 @@ export async function importTaskDump(
     }
     await flush();
     return summary;
-  });
+  }, { retry: false });
 }
 
 /** The state of one import: what exists, and the names things have now. */
@@ -132,20 +138,17 @@ class ImportContext {
     const known = this.userNames.get(id);
     if (known !== undefined) return known;
     if (!/^user_[A-Za-z0-9]+$/.test(id)) throw new ImportError(index, `"${id}" is not a user id`);
-    const row = await this.ex.selectFrom('users').select(['first_name', 'last_name']).where('id', '=', id).executeTakeFirst();
+    const row = await findUser(this.ex, id);
     let current: string;
     if (row) {
       current = `${row.first_name} ${row.last_name}`.trim();
     } else {
       const parts = splitName(name ?? '');
-      await this.ex
-        .insertInto('users')
-        .values({ id, email: `${id.toLowerCase()}@imported.invalid`, ...parts, timezone: null, date_created: this.now, date_updated: this.now })
-        .execute();
+      await insertUser(this.ex, { id, email: `${id.toLowerCase()}@imported.invalid`, ...parts, timezone: null, date_created: this.now, date_updated: this.now });
       this.summary.users++;
       current = `${parts.first_name} ${parts.last_name}`.trim();
     }
-    await addMembership(this.ex, this.organizationId, id, this.now);
+    await insertMembershipIfMissing(this.ex, { id: newId(ID_PREFIX.membership), organization_id: this.organizationId, user_id: id, role_id: 'user', date_created: this.now });
     this.userNames.set(id, current);
     return current;
   }
@@ -153,7 +156,7 @@ class ImportContext {
   private async lead(id: string, name: string | null, index: number): Promise<string> {
     const known = this.leadNames.get(id);
     if (known !== undefined) return known;
-    const row = await this.ex.selectFrom('leads').select(['name', 'organization_id']).where('id', '=', id).executeTakeFirst();
+    const row = await leadNameAndOwner(this.ex, id);
     let current: string;
     if (row) {
       if (row.organization_id !== this.organizationId) throw new ImportError(index, `lead ${id} belongs to another organization`);
@@ -161,10 +164,7 @@ class ImportContext {
     } else {
       if (!/^lead_[A-Za-z0-9]+$/.test(id)) throw new ImportError(index, `"${id}" is not a lead id`);
       current = name ?? '';
-      await this.ex
-        .insertInto('leads')
-        .values({ id, organization_id: this.organizationId, name: current, description: '', url: null, status_label: 'Potential', created_by: null, updated_by: null, date_created: this.now, date_updated: this.now })
-        .execute();
+      await insertLead(this.ex, { id, organization_id: this.organizationId, name: current, description: '', url: null, status_label: 'Potential', created_by: null, updated_by: null, date_created: this.now, date_updated: this.now });
       this.summary.leads++;
     }
     this.leadNames.set(id, current);
@@ -175,7 +175,7 @@ class ImportContext {
   private async contact(id: string, name: string | null, leadId: string | null, index: number): Promise<string | null> {
     const known = this.contactNames.get(id);
     if (known !== undefined) return known;
-    const row = await this.ex.selectFrom('contacts').select(['name', 'organization_id']).where('id', '=', id).executeTakeFirst();
+    const row = await contactNameAndOwner(this.ex, id);
     let current: string;
     if (row) {
       if (row.organization_id !== this.organizationId) throw new ImportError(index, `contact ${id} belongs to another organization`);
@@ -184,10 +184,7 @@ class ImportContext {
       if (!/^cont_[A-Za-z0-9]+$/.test(id)) throw new ImportError(index, `"${id}" is not a contact id`);
       if (!leadId) return null;
       current = name ?? '';
-      await this.ex
-        .insertInto('contacts')
-        .values({ id, organization_id: this.organizationId, lead_id: leadId, name: current, title: '', phones: '[]', emails: '[]', created_by: null, updated_by: null, date_created: this.now, date_updated: this.now })
-        .execute();
+      await insertContacts(this.ex, [{ id, organization_id: this.organizationId, lead_id: leadId, name: current, title: '', phones: '[]', emails: '[]', created_by: null, updated_by: null, date_created: this.now, date_updated: this.now }]);
       this.summary.contacts++;
     }
     this.contactNames.set(id, current);
@@ -276,8 +273,7 @@ class ImportContext {
   /** Inserts a batch, skipping ids the organization has. @throws ImportError for an id of another organization. */
   async insertBatch(batch: { index: number; row: TaskRow }[]): Promise<void> {
     const ids = batch.map((b) => b.row.id);
-    const existing = await this.ex.selectFrom('tasks').select(['id', 'organization_id']).where('id', 'in', ids).execute();
-    const owner = new Map(existing.map((e) => [e.id, e.organization_id]));
+    const owner = await taskOwners(this.ex, ids);
     const fresh: TaskRow[] = [];
     const inBatch = new Set<string>();
     for (const { index, row } of batch) {
@@ -290,7 +286,7 @@ class ImportContext {
       inBatch.add(row.id);
       fresh.push(row);
     }
-    await insertTasksIgnoringExisting(this.ex, fresh);
+    await loadImportedTasks(this.ex, fresh);
     this.summary.inserted += fresh.length;
   }
 }

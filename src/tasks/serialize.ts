@@ -10,7 +10,7 @@ import { dateOnlyFromMs, formatCloseDate, isoformat, type CloseDate } from '../c
 import type { RequestZone } from '../close/zone.js';
 import type { TaskWithNames } from '../db/tasks.repo.js';
 import type { TaskRow } from '../db/schema.js';
-import { viewBounds, viewWithin, type ViewBounds } from './time.js';
+import { taskViewOf, viewBounds, type ViewBounds } from './views.js';
 import { COMMON_FIELDS, OPTIONAL_FIELDS, TYPE_FIELDS, isTaskType, type TaskType } from './types.js';
 
 /** Close's JSON for one task. */
@@ -99,7 +99,7 @@ const FIELD: Record<string, (v: RowView) => unknown> = {
   text: (v) => v.row.text,
   updated_by: (v) => v.row.updated_by,
   updated_by_name: nameField('updated_by_name', 'updated_by'),
-  view: (v) => viewWithin(!!v.row.is_complete, v.date, v.bounds),
+  view: (v) => taskViewOf(!!v.row.is_complete, v.date, v.bounds),
 };
 
 const fromExtra = (key: string) => (v: RowView) => (v.extra && key in v.extra ? v.extra[key] : null);

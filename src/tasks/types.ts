@@ -24,11 +24,6 @@ export type TaskType = (typeof TASK_TYPES)[number];
 /** Types a client may create with `POST /task/` (D20). */
 export const CREATABLE_TYPES: ReadonlySet<TaskType> = new Set(['lead', 'outgoing_call']);
 
-/** Types the system generates from communications; their ids start with `noti_` (D25). */
-export const GENERATED_TYPES: ReadonlySet<TaskType> = new Set(
-  TASK_TYPES.filter((t) => t !== 'lead' && t !== 'outgoing_call'),
-);
-
 const TYPE_SET: ReadonlySet<string> = new Set(TASK_TYPES);
 
 export function isTaskType(name: string): name is TaskType {

@@ -11,20 +11,14 @@
  */
 import { CloseError, FIELD_TEXT } from '../../close/errors.js';
 import { first, parseBoolText, parsePage, projectFields } from '../../close/params.js';
-import {
-  ACTIVITY_LIST_PARAMS,
-  ACTIVITY_PAGE_LIMITS,
-  TASK_COMPLETED_TYPE,
-  deleteTaskCompleted,
-  getActivityJson,
-  listActivityPage,
-  serializeTaskCompleted,
-  type ActivitySerializer,
-} from '../../crm/activities.js';
+import { ACTIVITY_LIST_PARAMS, ACTIVITY_PAGE_LIMITS, getActivityJson, listActivityPage, type ActivitySerializer } from '../../crm/activities.js';
 import { CALL_TYPE, createCall, deleteCall, serializeCalls, updateCall } from '../../crm/calls.js';
-import { EMAIL_TYPE, THREAD_TYPE, createEmail, deleteEmail, serializeEmails, serializeThreads, updateEmail } from '../../crm/emails.js';
+import { EMAIL_TYPE, createEmail, deleteEmail, serializeEmails, updateEmail } from '../../crm/emails.js';
+import { THREAD_TYPE, serializeThreads } from '../../crm/threads.js';
 import { SMS_TYPE, createSms, deleteSms, serializeSms, updateSms } from '../../crm/sms.js';
-import { CallWriteSchema, EmailWriteSchema, SmsWriteSchema, validateBody } from '../schemas.js';
+import { TASK_COMPLETED_TYPE, deleteTaskCompleted, serializeTaskCompleted } from '../../tasks/completed.js';
+import { CallWriteSchema, EmailWriteSchema, SmsWriteSchema } from '../../schemas/activity.js';
+import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 
 const FIELDS_ONLY = new Set(['_fields']);

@@ -3,7 +3,8 @@
  */
 import { parsePage, projectFields } from '../../close/params.js';
 import { CONTACT_LIST_PARAMS, createContact, deleteContact, getContact, listContacts, updateContact } from '../../crm/contacts.js';
-import { ContactWriteSchema, validateBody } from '../schemas.js';
+import { ContactWriteSchema } from '../../schemas/lead.js';
+import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 
 /** Paging of `GET /contact/`: default 100, at most 200. */

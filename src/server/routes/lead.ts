@@ -3,7 +3,8 @@
  */
 import { parsePage, projectFields } from '../../close/params.js';
 import { LEAD_LIST_PARAMS, createLead, deleteLead, getLead, listLeads, updateLead } from '../../crm/leads.js';
-import { LeadWriteSchema, validateBody } from '../schemas.js';
+import { LeadWriteSchema } from '../../schemas/lead.js';
+import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 
 /** Paging of `GET /lead/`: default 100, at most 200 (Airbyte pages leads by 200). */

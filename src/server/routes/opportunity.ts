@@ -3,16 +3,10 @@
  * opportunity's `opportunity_due` task in step (D29, D30); see `crm/opportunities.ts`.
  */
 import { parsePage, projectFields } from '../../close/params.js';
-import {
-  OPPORTUNITY_LIST_PARAMS,
-  OPPORTUNITY_PAGE_LIMITS,
-  createOpportunity,
-  deleteOpportunity,
-  getOpportunity,
-  listOpportunities,
-  updateOpportunity,
-} from '../../crm/opportunities.js';
-import { OpportunityWriteSchema, validateBody } from '../schemas.js';
+import { createOpportunity, deleteOpportunity, getOpportunity, updateOpportunity } from '../../crm/opportunities.js';
+import { OPPORTUNITY_LIST_PARAMS, OPPORTUNITY_PAGE_LIMITS, listOpportunities } from '../../crm/opportunity-list.js';
+import { OpportunityWriteSchema } from '../../schemas/opportunity.js';
+import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 
 const FIELDS_ONLY = new Set(['_fields']);

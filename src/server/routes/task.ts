@@ -4,7 +4,8 @@
 import { projectFields, parsePage } from '../../close/params.js';
 import { TASK_BULK_PARAMS, TASK_LIST_PARAMS } from '../../tasks/filters.js';
 import { bulkUpdateTasks, createTask, deleteOneTask, getTask, listTaskPage, updateOneTask } from '../../tasks/service.js';
-import { TaskWriteSchema, validateBody } from '../schemas.js';
+import { TaskWriteSchema } from '../../schemas/task.js';
+import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 import { ListCache } from '../listcache.js';
 

@@ -11,7 +11,8 @@ import {
   listSubscriptionPage,
   updateSubscriptionById,
 } from '../../events/subscriptions.js';
-import { WebhookCreateSchema, WebhookUpdateSchema, validateBody } from '../schemas.js';
+import { WebhookCreateSchema, WebhookUpdateSchema } from '../../schemas/webhook.js';
+import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 
 const NO_PARAMS = new Set<string>();

@@ -8,7 +8,7 @@
  */
 import lib from 'google-libphonenumber';
 import { geocoder } from 'libphonenumber-geo-carrier';
-import type { FieldErrors } from '../close/params.js';
+import type { FieldErrors } from './params.js';
 
 const util = lib.PhoneNumberUtil.getInstance();
 

@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=performance.now();
+const a = await PGlite.create(); await a.query('select 1');
+console.log('create1', performance.now()-t); t=performance.now();
+const b = await PGlite.create(); await b.query('select 1');
+console.log('create2', performance.now()-t); t=performance.now();
+const dump = await b.dumpDataDir('none');
+console.log('dump', performance.now()-t, dump.size); t=performance.now();
+const c = await PGlite.create({loadDataDir: dump}); await c.query('select 1');
+console.log('load', performance.now()-t);

@@ -1,0 +1,155 @@
+/**
+ * Storage of organizations, users, memberships and API keys (reference §2, §13.1-§13.3;
+ * D27): every SQL statement about who may call the API and as whom. Functions take the
+ * executor first. API keys are stored as hashes only (`crm/accounts.ts` hashes them).
+ */
+import type { ApiKeyRow, MembershipRow, OrganizationRow, UserRow } from './schema.js';
+import type { Executor } from './executor.js';
+
+/** The row an API key hash finds: the key, its user and organization, and the user's zone. */
+export interface KeyLookup {
+  id: string;
+  key_hash: string;
+  user_id: string;
+  organization_id: string;
+  timezone: string | null;
+}
+
+/** The API key with hash `keyHash` and its user's zone, or undefined. */
+export async function findKeyByHash(ex: Executor, keyHash: string): Promise<KeyLookup | undefined> {
+  return ex
+    .selectFrom('api_keys')
+    .innerJoin('users', 'users.id', 'api_keys.user_id')
+    .select(['api_keys.id', 'api_keys.key_hash', 'api_keys.user_id', 'api_keys.organization_id', 'users.timezone'])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst();
+}
+
+export async function insertOrganization(ex: Executor, row: OrganizationRow): Promise<void> {
+  await ex.insertInto('organizations').values(row).execute();
+}
+
+/** Inserts an organization unless one with its id exists. */
+export async function insertOrganizationIfMissing(ex: Executor, row: OrganizationRow): Promise<void> {
+  await ex.insertInto('organizations').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+export async function findOrganization(ex: Executor, id: string): Promise<OrganizationRow | undefined> {
+  return ex.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Ids of every organization but `except` (the emulator refuses databases holding others). */
+export async function organizationIdsExcept(ex: Executor, except: string): Promise<string[]> {
+  return (await ex.selectFrom('organizations').select('id').where('id', '!=', except).execute()).map((r) => r.id);
+}
+
+/** Ids of every organization. */
+export async function organizationIds(ex: Executor): Promise<string[]> {
+  return (await ex.selectFrom('organizations').select('id').execute()).map((r) => r.id);
+}
+
+export async function insertUser(ex: Executor, row: UserRow): Promise<void> {
+  await ex.insertInto('users').values(row).execute();
+}
+
+/** Inserts a user unless one with its id exists. */
+export async function insertUserIfMissing(ex: Executor, row: UserRow): Promise<void> {
+  await ex.insertInto('users').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+/** Adds `row` unless the user is already a member of the organization. */
+export async function insertMembershipIfMissing(ex: Executor, row: MembershipRow): Promise<void> {
+  await ex
+    .insertInto('memberships')
+    .values(row)
+    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
+    .execute();
+}
+
+export async function findUser(ex: Executor, id: string): Promise<UserRow | undefined> {
+  return ex.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A user, if they are a member of the organization (others are invisible, D26). */
+export async function findMember(ex: Executor, organizationId: string, userId: string): Promise<UserRow | undefined> {
+  return ex
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .selectAll('users')
+    .where('memberships.organization_id', '=', organizationId)
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The role (`admin`, `user`) of a member, or undefined for a non-member. */
+export async function membershipRole(ex: Executor, organizationId: string, userId: string): Promise<string | undefined> {
+  const m = await ex
+    .selectFrom('memberships')
+    .select('role_id')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return m?.role_id;
+}
+
+/** Members of an organization, by last then first name, one page (`has_more` exact). */
+export async function listMembers(ex: Executor, organizationId: string, page: { limit: number; skip: number }): Promise<{ rows: UserRow[]; hasMore: boolean }> {
+  const rows = await ex
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .selectAll('users')
+    .where('memberships.organization_id', '=', organizationId)
+    .orderBy('users.last_name')
+    .orderBy('users.first_name')
+    .orderBy('users.id')
+    .limit(page.limit + 1)
+    .offset(page.skip)
+    .execute();
+  const hasMore = rows.length > page.limit;
+  if (hasMore) rows.pop();
+  return { rows, hasMore };
+}
+
+/** Organizations a user belongs to, oldest first. */
+export async function organizationsOfUser(ex: Executor, userId: string): Promise<OrganizationRow[]> {
+  return ex
+    .selectFrom('organizations')
+    .innerJoin('memberships', 'memberships.organization_id', 'organizations.id')
+    .selectAll('organizations')
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organizations.date_created')
+    .execute();
+}
+
+/** A user of a membership listing, with the membership's own fields. */
+export type MemberWithMembership = UserRow & { membership_id: string; role_id: string; organization_id: string };
+
+/** Memberships of an organization with their users, by last then first name. */
+export async function membershipsOf(ex: Executor, organizationId: string): Promise<MemberWithMembership[]> {
+  return ex
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .selectAll('users')
+    .select(['memberships.id as membership_id', 'memberships.role_id', 'memberships.organization_id'])
+    .where('memberships.organization_id', '=', organizationId)
+    .orderBy('users.last_name')
+    .orderBy('users.first_name')
+    .execute();
+}
+
+export async function insertApiKey(ex: Executor, row: ApiKeyRow): Promise<void> {
+  await ex.insertInto('api_keys').values(row).execute();
+}
+
+/** Inserts an API key unless one with its hash exists. */
+export async function insertApiKeyIfMissing(ex: Executor, row: ApiKeyRow): Promise<void> {
+  await ex.insertInto('api_keys').values(row).onConflict((oc) => oc.column('key_hash').doNothing()).execute();
+}
+
+/** Full names ("First Last") of users by id (for fields such as `task_assigned_to_name`). */
+export async function userNames(ex: Executor, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (!unique.length) return new Map();
+  const rows = await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', unique).execute();
+  return new Map(rows.map((r) => [r.id, `${r.first_name} ${r.last_name}`.trim()]));
+}
