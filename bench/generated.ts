@@ -12,7 +12,7 @@
  * Run: `node --import tsx bench/generated.ts [N]` (default 300). Prints ms per request
  * (median and p95) and the ratio to the baseline.
  */
-import { harness, makeLead } from '../test/helpers.js';
+import { harness, makeLead } from '../test/support/helpers.js';
 
 const N = Number(process.argv[2] ?? 300);
 

@@ -38,7 +38,7 @@ import { paramsFromQueryString } from '../src/close/params.js';
 import { ianaZone } from '../src/close/zone.js';
 import { viewBounds } from '../src/tasks/views.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset, type DatasetShape } from './generate.js';
-import { startNode, type Node } from '../test/processes.js';
+import { startNode, type Node } from '../test/support/processes.js';
 
 const { values: args } = parseArgs({
   options: {

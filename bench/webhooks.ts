@@ -11,8 +11,8 @@
  * is machine-dependent, so it is kept out of the test suite).
  */
 import { performance } from 'node:perf_hooks';
-import { harness, makeLead, makeTask, type Harness } from '../test/helpers.js';
-import { startReceiver } from '../test/receiver.js';
+import { harness, makeLead, makeTask, type Harness } from '../test/support/helpers.js';
+import { startReceiver } from '../test/support/receiver.js';
 import { createDeliveryWorker } from '../src/events/delivery.js';
 
 const TASKS = 1000;

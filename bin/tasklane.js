@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The `tasklane` command. Tasklane runs its TypeScript sources through tsx's loader,
-// so there is no build step between a clone and a working command.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `tasklane` command: runs the compiled code in dist/ (built by `npm install`
+// through the `prepare` script, or by `npm run build`).
+try {
+  await import('../dist/cli/main.js');
+} catch (e) {
+  if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('/dist/cli/main.js')) {
+    process.stderr.write('tasklane: dist/ is missing; run `npm run build` (npm install runs it) first\n');
+    process.exit(1);
+  }
+  throw e;
+}

@@ -16,7 +16,7 @@
  * | WEBHOOK_TIMEOUT_SECONDS | longest wait for one webhook receiver | 10 |
  * | WEBHOOK_RETRY_MIN_SECONDS | first retry delay of a failed delivery; doubles up to 20 minutes | 10 |
  */
-import { DEFAULT_DB_PATH } from './db/connect.js';
+import { DEFAULT_DB_PATH } from './db/url.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
 
 export interface Config {

@@ -7,14 +7,24 @@
 //
 // TEST_DB=sqlite|pglite|postgres limits the run to that backend.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
-const all = readdirSync(here).filter((f) => f.endsWith('.test.ts')).sort();
+/** Every `*.test.ts` below test/ (the folders mirror src/), as paths relative to test/. */
+function testFiles(dir, prefix = '') {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) return testFiles(full, prefix + name + '/');
+      return name.endsWith('.test.ts') ? [prefix + name] : [];
+    });
+}
+const all = testFiles(here);
 const serverOnly = (f) => f.endsWith('.postgres.test.ts');
 
 const only = process.env.TEST_DB;

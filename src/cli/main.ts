@@ -11,18 +11,12 @@
  */
 import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, type Config } from '../config.js';
-import { migrate, openDb, type Db } from '../db/connect.js';
-import { buildApp } from '../server/app.js';
-import { createApiKey, createOrganization, createUser } from '../crm/accounts.js';
-import { findOrganization, findUser } from '../db/accounts.repo.js';
-import { ImportError, importTaskDump } from '../tasks/importer.js';
-import { readDumpFile } from './dumpfile.js';
-import { buildDemo } from './demo.js';
-import { startDeliveryWorker } from '../events/delivery.js';
-import { startEventPruning } from '../events/eventlog.js';
-import { EMULATOR, foreignOrganizations } from '../server/emulator.js';
+import type { Db } from '../db/connect.js';
+
+// Everything else is loaded by the command that needs it (`await import(...)`), so
+// `tasklane --help` and a mistyped command answer without loading the database
+// drivers, Fastify or the phone data (issue 8: `--help` within 6x a bare `node -e 0`).
 
 /** Files above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
@@ -34,7 +28,8 @@ function dbUrl(opts: { db?: string }): string {
 }
 
 /** Opens the command's database with the configured pool size, migrating it. */
-function open(opts: { db?: string }, migrateOnOpen = true): Promise<Db> {
+async function open(opts: { db?: string }, migrateOnOpen = true): Promise<Db> {
+  const { openDb } = await import('../db/connect.js');
   return openDb(dbUrl(opts), { poolMax: config.databasePoolMax, migrate: migrateOnOpen });
 }
 
@@ -59,6 +54,10 @@ const dbOption = () => new Option('--db <url>', 'database: a SQLite file, postgr
  * `emulator`, adds the emulator routes and prints its key and a warning (issue 3).
  */
 async function serve(db: Db, host: string, port: number, strictParams: boolean, emulator = false): Promise<void> {
+  const { buildApp } = await import('../server/app.js');
+  const { startDeliveryWorker } = await import('../events/delivery.js');
+  const { startEventPruning } = await import('../events/eventlog.js');
+  const { EMULATOR } = await import('../server/emulator.js');
   const app = await buildApp({
     db,
     strictParams,
@@ -120,8 +119,9 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const emulator = Boolean(opts.emulator);
       // The emulator's reset deletes everything: it never falls back to DATABASE_URL.
-      const db = emulator ? await openDb(opts.db ?? ':memory:', { poolMax: config.databasePoolMax }) : await open(opts);
+      const db = emulator ? await open({ db: opts.db ?? ':memory:' }) : await open(opts);
       if (emulator) {
+        const { foreignOrganizations } = await import('../server/emulator.js');
         const foreign = await foreignOrganizations(db);
         if (foreign.length) {
           await db.close();
@@ -139,6 +139,7 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const db = await open(opts, false);
       try {
+        const { migrate } = await import('../db/connect.js');
         const applied = await migrate(db);
         print(opts.json, { applied }, applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply: the database is up to date');
       } finally {
@@ -157,6 +158,7 @@ export function buildProgram(): Command {
     .action((opts) =>
       withDb(opts, async (db) => {
         if (opts.id && !/^orga_[A-Za-z0-9]+$/.test(opts.id)) throw new Error(`--id must look like orga_..., got "${opts.id}"`);
+        const { createOrganization } = await import('../crm/accounts.js');
         const o = await createOrganization(db.kysely, { name: opts.name, currency: opts.currency, id: opts.id }, Date.now());
         print(opts.json, { id: o.id, name: o.name }, o.id);
       }),
@@ -174,6 +176,8 @@ export function buildProgram(): Command {
     .addOption(dbOption())
     .action((opts) =>
       withDb(opts, async (db) => {
+        const { findOrganization } = await import('../db/accounts.repo.js');
+        const { createUser } = await import('../crm/accounts.js');
         if (!(await findOrganization(db.kysely, opts.org))) throw new Error(`organization ${opts.org} does not exist`);
         const u = await createUser(
           db.kysely,
@@ -194,6 +198,8 @@ export function buildProgram(): Command {
     .addOption(dbOption())
     .action((opts) =>
       withDb(opts, async (db) => {
+        const { findUser } = await import('../db/accounts.repo.js');
+        const { createApiKey } = await import('../crm/accounts.js');
         if (!(await findUser(db.kysely, opts.user))) throw new Error(`user ${opts.user} does not exist`);
         const k = await createApiKey(db.kysely, opts.org, opts.user, Date.now());
         print(opts.json, { id: k.id, key: k.key }, k.key);
@@ -209,6 +215,9 @@ export function buildProgram(): Command {
     .addOption(dbOption())
     .action((file: string, opts) =>
       withDb(opts, async (db) => {
+        const { ImportError, importTaskDump } = await import('../tasks/importer.js');
+        const { readDumpFile } = await import('./dumpfile.js');
+        const { SingleBar, Presets } = await import('cli-progress');
         const size = statSync(file).size;
         const bar = size >= PROGRESS_MIN_BYTES && process.stderr.isTTY ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} bytes' }, Presets.shades_classic) : null;
         bar?.start(size, 0);
@@ -238,6 +247,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--json', 'print JSON')
     .action(async (opts) => {
+      const { buildDemo } = await import('./demo.js');
       const result = await buildDemo(dbUrl(opts), Date.now(), config.databasePoolMax);
       const host = opts.host ?? config.host;
       const port = opts.port ?? config.port;

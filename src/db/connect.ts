@@ -24,6 +24,9 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
+import { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
+
+export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_events.js';
 import * as m0003 from './migrations/0003_generated.js';
@@ -56,9 +59,6 @@ export interface OpenDbOptions {
    */
   poolMax?: number;
 }
-
-/** Default location of the embedded database (issue: CLI `--db`). */
-export const DEFAULT_DB_PATH = './data/tasklane.db';
 
 /** Every migration, in order. Names sort in application order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -144,36 +144,6 @@ function withStatementCache(raw: BetterSqlite3.Database, writes: { count: number
       return stmt as unknown as ReturnType<SqliteDatabase['prepare']>;
     },
   };
-}
-
-/** Strips a `sqlite:`/`file:` scheme, leaving a path or `:memory:`. */
-export function sqlitePathFromUrl(url: string): string {
-  if (url.startsWith('sqlite://')) return url.slice('sqlite://'.length);
-  if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length);
-  if (url.startsWith('file:')) return url.slice('file:'.length);
-  return url;
-}
-
-/** True for a `postgres://` or `postgresql://` URL (a PostgreSQL server). */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
-/** True for a `pglite:` URL (in-process PostgreSQL). */
-export function isPgliteUrl(url: string): boolean {
-  return url.startsWith('pglite:');
-}
-
-/** The URL with its password replaced by `***`, for logs and messages. */
-export function redactUrl(url: string): string {
-  if (!isPostgresUrl(url)) return url;
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
 }
 
 /** OID of PostgreSQL's `int8` (`bigint`), the type of our ms columns and of `count(*)`. */

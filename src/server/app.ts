@@ -2,6 +2,7 @@
  * `buildApp(opts)`: the Tasklane HTTP application, separate from `listen` so tests
  * build exactly what production runs (architecture note 4).
  */
+import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Db } from '../db/connect.js';
 import { ping } from '../db/executor.js';
@@ -16,9 +17,6 @@ import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
 import { userRoutes } from './routes/user.js';
 import { buildOpenApi } from './openapi.js';
-import packageJson from '../../package.json' with { type: 'json' };
-
-const PACKAGE_VERSION: string = packageJson.version;
 import { eventRoutes } from './routes/event.js';
 import { webhookRoutes } from './routes/webhook.js';
 import { ID_PREFIX, newShortId } from '../close/ids.js';
@@ -47,6 +45,9 @@ export interface AppOptions {
    */
   emulator?: boolean;
 }
+
+/** The package's version (`src/` and `dist/` both sit one folder below the package root). */
+const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
 
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
 export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...activityRoutes, ...opportunityRoutes, ...eventRoutes, ...webhookRoutes];

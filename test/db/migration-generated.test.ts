@@ -1,0 +1,63 @@
+/**
+ * Migration 0003 (src/db/migrations/0003_generated.ts) on a database that already
+ * holds contacts: their phones and emails are copied into the lookups; and the
+ * migration is reversible (down, then up again).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Migrator, type Migration } from 'kysely';
+import { openDb, migrate } from '../../src/db/connect.js';
+import * as m0001 from '../../src/db/migrations/0001_core.js';
+import * as m0002 from '../../src/db/migrations/0002_events.js';
+import * as m0003 from '../../src/db/migrations/0003_generated.js';
+
+test('0003 backfills the phone and email lookups of existing contacts, and goes down and up again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasklane-migration-'));
+  const db = await openDb(join(dir, 'old.db'), { migrate: false });
+  try {
+    const only = (names: Record<string, Migration>) => new Migrator({ db: db.kysely, provider: { getMigrations: async () => names } });
+    const first = await only({ '0001_core': m0001 }).migrateToLatest();
+    assert.equal(first.error, undefined);
+    const t = 1_700_000_000_000;
+    await db.kysely.insertInto('organizations').values({ id: 'orga_old', name: 'Old', currency: 'USD', date_created: t, date_updated: t }).execute();
+    await db.kysely.insertInto('leads').values({ id: 'lead_old', organization_id: 'orga_old', name: 'Old Lead', description: '', url: null, status_label: 'Potential', created_by: null, updated_by: null, date_created: t, date_updated: t }).execute();
+    await db.kysely
+      .insertInto('contacts')
+      .values({
+        id: 'cont_old',
+        organization_id: 'orga_old',
+        lead_id: 'lead_old',
+        name: 'Olde',
+        title: '',
+        phones: JSON.stringify([{ phone: '+16503334444', phone_formatted: '+1 650-333-4444', type: 'office', country: 'US' }]),
+        emails: JSON.stringify([{ email: 'Olde@Old.example', type: 'office', is_unsubscribed: false }]),
+        created_by: null,
+        updated_by: null,
+        date_created: t,
+        date_updated: t,
+      })
+      .execute();
+    await migrate(db);
+    assert.deepEqual(await db.kysely.selectFrom('contact_phones').selectAll().execute(), [
+      { organization_id: 'orga_old', phone_e164: '+16503334444', contact_id: 'cont_old', lead_id: 'lead_old', date_created: t },
+    ]);
+    assert.deepEqual(await db.kysely.selectFrom('contact_emails').select(['email', 'contact_id']).execute(), [{ email: 'olde@old.example', contact_id: 'cont_old' }]);
+
+    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003 });
+    const down = await both.migrateDown();
+    assert.equal(down.error, undefined);
+    const tables = (await db.kysely.introspection.getTables()).map((x) => x.name);
+    assert.ok(!tables.includes('opportunities') && !tables.includes('contact_phones'));
+    assert.ok(!(await db.kysely.introspection.getTables()).find((x) => x.name === 'tasks')!.columns.some((c) => c.name === 'match_key'));
+    assert.equal((await db.kysely.selectFrom('contacts').select('id').execute()).length, 1, 'down keeps the core data');
+    const up = await both.migrateToLatest();
+    assert.equal(up.error, undefined);
+    assert.equal((await db.kysely.selectFrom('contact_phones').selectAll().execute()).length, 1);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

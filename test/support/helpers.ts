@@ -1,0 +1,226 @@
+/**
+ * Test harness: the real app on a real, fresh database, one organization with users
+ * and API keys, and a small request helper over Fastify's `inject` (the full HTTP
+ * pipeline: parsers, hooks, routing, serialization).
+ *
+ * The backend is chosen by `TEST_DB` (issue 4): `sqlite` (default: a file in a
+ * temporary folder), `pglite` (PostgreSQL in-process, in memory) or `postgres` (a
+ * new database on the server at `TEST_DATABASE_URL`, dropped afterwards). Every
+ * harness gets its own database, so tests never share state.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { openDb, type Db } from '../../src/db/connect.js';
+import { buildApp } from '../../src/server/app.js';
+import { createApiKey, createOrganization, createUser } from '../../src/crm/accounts.js';
+import type { RateLimitOptions } from '../../src/server/ratelimit.js';
+import { ListCache } from '../../src/server/listcache.js';
+import { insertTaskRows } from '../../src/db/tasks.repo.js';
+import type { Executor } from '../../src/db/executor.js';
+import type { TaskRow } from '../../src/db/schema.js';
+
+/** Writes a task row as is, without events: for fixtures the API cannot make (1001 tasks in one go, another process's write). */
+export async function insertTaskRow(ex: Executor, row: TaskRow): Promise<void> {
+  await insertTaskRows(ex, [row]);
+}
+
+export interface TestUser {
+  id: string;
+  key: string;
+}
+
+export interface Res {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  db: Db;
+  /** Which backend this harness runs on (`TEST_DB`). */
+  backend: TestBackend;
+  /** A temporary folder for the test's own files, removed on close. */
+  dir: string;
+  orgId: string;
+  /** The default caller: timezone given by `opts.timezone` (UTC when absent). */
+  user: TestUser;
+  /** A second member of the same organization, in Asia/Tokyo. */
+  colleague: TestUser;
+  /** A member of another organization. */
+  outsider: TestUser & { orgId: string };
+  /** Sets the pinned clock (ms since the epoch, UTC). */
+  setNow(ms: number): void;
+  /** Moves the pinned clock forward by `ms` (default one second). */
+  advance(ms?: number): void;
+  /** The app's task-list response cache, to read its hit counts. */
+  listCache: ListCache;
+  /** The pinned clock itself, to share with a webhook delivery worker. */
+  clock: () => number;
+  req(method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string>; as?: TestUser; rawBody?: string }): Promise<Res>;
+  close(): Promise<void>;
+}
+
+export type TestBackend = 'sqlite' | 'pglite' | 'postgres';
+
+/** Default `TEST_DATABASE_URL` of CI (`.ci/run`): the local server, trust auth. */
+export const CI_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The backend this test process runs on, from `TEST_DB`.
+ * @throws Error for an unknown name, or `postgres` without `TEST_DATABASE_URL`.
+ */
+export function testBackend(): TestBackend {
+  const name = (process.env.TEST_DB || 'sqlite').toLowerCase();
+  if (name !== 'sqlite' && name !== 'pglite' && name !== 'postgres') throw new Error(`TEST_DB must be sqlite, pglite or postgres (got "${name}")`);
+  if (name === 'postgres' && !process.env.TEST_DATABASE_URL) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL (e.g. ' + CI_DATABASE_URL + ')');
+  return name;
+}
+
+/** Prefix of the databases tests create on a PostgreSQL server (the runner drops leftovers). */
+export const TEST_DATABASE_PREFIX = 'tasklane_t_';
+
+/** `base` with its database name replaced by `name`. */
+export function withDatabaseName(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+/** A fresh, empty database of the test backend: its URL, and how to remove it. */
+export interface FreshDatabase {
+  url: string;
+  backend: TestBackend;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a fresh empty database on the test backend (`testBackend()`), or on
+ * `backend` when given: a SQLite file in a new temporary folder, an in-memory PGlite
+ * (`pglite:`), or a new database on the `TEST_DATABASE_URL` server.
+ */
+export async function freshDatabase(backend: TestBackend = testBackend()): Promise<FreshDatabase> {
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tasklane-test-'));
+    return { url: join(dir, 'test.db'), backend, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (backend === 'pglite') return { url: 'pglite:', backend, drop: async () => {} };
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('TEST_DATABASE_URL is not set');
+  const name = TEST_DATABASE_PREFIX + process.pid + '_' + randomBytes(4).toString('hex');
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabaseName(base, name),
+    backend,
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Basic auth header for an API key, the way Close's clients send it (`key:`). */
+export function basic(key: string): string {
+  return 'Basic ' + Buffer.from(key + ':').toString('base64');
+}
+
+/** Builds a harness. The clock is pinned at `now` (default 2026-03-10T12:00:00Z). */
+export async function harness(
+  opts: { now?: number; timezone?: string | null; strictParams?: boolean; rateLimit?: RateLimitOptions | false; webhookBlockPrivate?: boolean } = {},
+): Promise<Harness> {
+  const fresh = await freshDatabase();
+  const db = await openDb(fresh.url);
+  const dir = mkdtempSync(join(tmpdir(), 'tasklane-files-'));
+  let now = opts.now ?? Date.parse('2026-03-10T12:00:00Z');
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  const org = await createOrganization(db.kysely, { name: 'Acme' }, t0);
+  const u = await createUser(db.kysely, org.id, { email: 'ann@acme.test', first_name: 'Ann', last_name: 'Lee', timezone: opts.timezone ?? null }, t0);
+  const c = await createUser(db.kysely, org.id, { email: 'ken@acme.test', first_name: 'Ken', last_name: 'Sato', timezone: 'Asia/Tokyo' }, t0);
+  const other = await createOrganization(db.kysely, { name: 'Other' }, t0);
+  const o = await createUser(db.kysely, other.id, { email: 'eve@other.test', first_name: 'Eve', last_name: 'Outer' }, t0);
+  const user = { id: u.id, key: (await createApiKey(db.kysely, org.id, u.id, t0)).key };
+  const colleague = { id: c.id, key: (await createApiKey(db.kysely, org.id, c.id, t0)).key };
+  const outsider = { id: o.id, key: (await createApiKey(db.kysely, other.id, o.id, t0)).key, orgId: other.id };
+  // Rate limits read the pinned clock too; suites that make thousands of requests in one
+  // pinned instant turn them off unless they test them.
+  const listCache = new ListCache();
+  const app = await buildApp({
+    db,
+    listCache,
+    clock: () => now,
+    strictParams: opts.strictParams,
+    rateLimit: opts.rateLimit ?? false,
+    webhookBlockPrivate: opts.webhookBlockPrivate,
+  });
+  return {
+    app,
+    db,
+    backend: fresh.backend,
+    dir,
+    listCache,
+    orgId: org.id,
+    user,
+    colleague,
+    outsider,
+    setNow: (ms) => {
+      now = ms;
+    },
+    advance: (ms = 1000) => {
+      now += ms;
+    },
+    clock: () => now,
+    async req(method, url, o = {}) {
+      const headers: Record<string, string> = { authorization: basic((o.as ?? user).key), ...(o.headers ?? {}) };
+      let payload: string | undefined;
+      if (o.rawBody !== undefined) payload = o.rawBody;
+      else if (o.body !== undefined) {
+        payload = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const r = await app.inject({ method: method as any, url, headers, payload });
+      let body: any;
+      try {
+        body = r.body ? JSON.parse(r.body) : undefined;
+      } catch {
+        body = r.body;
+      }
+      return { status: r.statusCode, body, headers: r.headers as Res['headers'], raw: r.body };
+    },
+    async close() {
+      await app.close();
+      await db.close();
+      await fresh.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates a lead through the API and returns its id. */
+export async function makeLead(h: Harness, name = 'Bluth Company', as?: TestUser): Promise<string> {
+  const r = await h.req('POST', '/api/v1/lead/', { body: { name }, as });
+  if (r.status !== 200) throw new Error(`lead create failed: ${r.status} ${r.raw}`);
+  return r.body.id;
+}
+
+/** Creates a task through the API; throws unless it answers 200. */
+export async function makeTask(h: Harness, body: Record<string, unknown>, as?: TestUser): Promise<any> {
+  const r = await h.req('POST', '/api/v1/task/', { body, as });
+  if (r.status !== 200) throw new Error(`task create failed: ${r.status} ${r.raw}`);
+  return r.body;
+}
