@@ -22,7 +22,7 @@ import { createApiKey, createOrganization, createUser } from '../../src/crm/acco
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { basic } from '../support/helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'tasklane-crash-'));
 const dbFile = join(dir, 'crash.db');
 const children = new Set<ChildProcess>();
