@@ -7,7 +7,7 @@
 //
 // TEST_DB=sqlite|pglite|postgres limits the run to that backend.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -77,10 +77,29 @@ function run(backend, files) {
   });
 }
 
+/**
+ * A migrated PGlite database, dumped once per run: each PGlite test file restores it
+ * instead of starting PGlite and migrating (test/support/helpers.ts `openFresh`).
+ * Built from dist/, which `npm test` builds first.
+ */
+async function pgliteTemplate() {
+  const { dumpFreshPgliteDb } = await import('../dist/db/connect.js');
+  const dir = join(root, '.tmp');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `pglite-template-${process.pid}.tar`);
+  writeFileSync(path, Buffer.from(await (await dumpFreshPgliteDb()).arrayBuffer()));
+  return path;
+}
+
+let madeTemplate = null;
 const results = [];
 for (const backend of backends) {
   console.log(`\n=== tests on ${backend} ===\n`);
   if (backend === 'postgres') await dropLeftovers(process.env.TEST_DATABASE_URL);
+  if (backend === 'pglite' && !process.env.TEST_PGLITE_TEMPLATE) {
+    process.env.TEST_PGLITE_TEMPLATE = await pgliteTemplate();
+    madeTemplate = process.env.TEST_PGLITE_TEMPLATE;
+  }
   const files = backend === 'postgres' ? all : all.filter((f) => !serverOnly(f));
   results.push({ backend, ...(await run(backend, files)) });
 }
@@ -90,4 +109,5 @@ const failed = results.some((r) => r.code !== 0);
 const pass = results.reduce((n, r) => n + r.pass, 0);
 const fail = results.reduce((n, r) => n + r.fail, 0);
 console.log(`total: ${pass} passed, ${fail} failed`);
+if (madeTemplate) rmSync(madeTemplate, { force: true });
 process.exit(failed ? 1 : 0);

@@ -17,9 +17,6 @@ import type { ContactWriteBody } from '../schemas/lead.js';
 import { detachContactFromTasks } from '../tasks/service.js';
 import { contactsWritten } from './channels.js';
 
-/** A contact body as the API accepts it (route schema `ContactWriteSchema`; unknown keys ignored). */
-export type ContactInput = ContactWriteBody;
-
 export const CONTACT_MODEL = 'Contact';
 
 /** A stored phone (reference §13.5). */
@@ -51,7 +48,7 @@ function itemErrors(byIndex: Record<string, Record<string, string>>): unknown {
  * @returns the stored forms and the field errors (Close's nested shape), if any.
  */
 export function normalizeChannels(
-  input: Pick<ContactInput, 'phones' | 'emails'>,
+  input: Pick<ContactWriteBody, 'phones' | 'emails'>,
 ): { phones?: StoredPhone[]; emails?: StoredEmail[]; fieldErrors: Record<string, unknown> } {
   const fieldErrors: Record<string, unknown> = {};
   let phones: StoredPhone[] | undefined;
@@ -101,7 +98,7 @@ export function serializeContact(c: ContactRow): Record<string, unknown> {
  * Builds a contact row for `leadId` from a validated body, without writing it.
  * @throws CloseError 400 with Close's nested field errors for bad phones or emails.
  */
-export function buildContactRow(ctx: RequestContext, leadId: string, input: ContactInput, nowMs: number, id?: string): ContactRow {
+export function buildContactRow(ctx: RequestContext, leadId: string, input: ContactWriteBody, nowMs: number, id?: string): ContactRow {
   const { phones, emails, fieldErrors } = normalizeChannels(input);
   if (Object.keys(fieldErrors).length) throw CloseError.validation(fieldErrors);
   return {
@@ -123,7 +120,7 @@ export function buildContactRow(ctx: RequestContext, leadId: string, input: Cont
  * `POST /contact/`: a new contact on an existing lead of the organization.
  * @throws CloseError 400 `{"field-errors": {"lead": ...}}` for a missing or foreign lead.
  */
-export async function createContact(ctx: RequestContext, input: ContactInput): Promise<Record<string, unknown>> {
+export async function createContact(ctx: RequestContext, input: ContactWriteBody): Promise<Record<string, unknown>> {
   if (!input.lead_id) throw CloseError.field('lead', FIELD_TEXT.required);
   const leadId = input.lead_id;
   return writeTransaction(ctx.db, async (trx) => {
@@ -158,7 +155,7 @@ export async function listContacts(ctx: RequestContext, params: Params, page: Pa
  * `PUT /contact/{id}/`: partial update of name, title, phones, emails, lead_id.
  * @throws CloseError 404, or 400 for bad phones, emails or a foreign lead.
  */
-export async function updateContact(ctx: RequestContext, id: string, input: ContactInput): Promise<Record<string, unknown>> {
+export async function updateContact(ctx: RequestContext, id: string, input: ContactWriteBody): Promise<Record<string, unknown>> {
   return writeTransaction(ctx.db, async (trx) => {
     await lockRows(trx, 'contacts', [id], ctx.organizationId);
     const row = await findContactRow(trx, ctx.organizationId, id);

@@ -15,8 +15,6 @@ import { complementOf, dateCondition, matchesDateCondition, todayDayMs, tomorrow
 
 export type TaskView = 'inbox' | 'future' | 'archive';
 
-export const TASK_VIEWS: readonly TaskView[] = ['inbox', 'future', 'archive'];
-
 /** Where "today" ends for a viewer: computed once, then used for many tasks. */
 export interface ViewBounds {
   /** The viewer's local date, as UTC-midnight ms. */

@@ -23,11 +23,6 @@ export function taskEventJson(row: TaskWithNames): TaskJson {
   return json;
 }
 
-/** Event JSON of the organization's tasks `ids`, keyed by id, read in one query. */
-export async function taskSnapshots(ex: Executor, organizationId: string, ids: readonly string[]): Promise<Map<string, TaskJson>> {
-  return new Map((await findTasks(ex, organizationId, ids)).map((r) => [r.id, taskEventJson(r)]));
-}
-
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**

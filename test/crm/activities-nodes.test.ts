@@ -15,9 +15,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { basic, freshDatabase, testBackend } from '../support/helpers.js';
+import { basic, freshDatabase, openFresh, testBackend } from '../support/helpers.js';
 import { startNode } from '../support/processes.js';
-import { openDb, type Db } from '../../src/db/connect.js';
+import type { Db } from '../../src/db/connect.js';
 import { buildApp } from '../../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../../src/crm/accounts.js';
 
@@ -69,7 +69,7 @@ const no5xx = (replies: Reply[], what: string) => {
 
 test('two nodes racing on one call, one email thread and one opportunity lose no update and never make a task twice', async () => {
   const fresh = await freshDatabase();
-  const db = await openDb(fresh.url, { poolMax: 4 });
+  const db = await openFresh(fresh);
   const t0 = Date.now();
   const org = await createOrganization(db.kysely, { name: 'Race Co' }, t0);
   const ann = await createUser(db.kysely, org.id, { email: 'ann@race.test', first_name: 'Ann', last_name: 'Lee', timezone: 'America/Los_Angeles' }, t0);

@@ -3,9 +3,6 @@ import type { CloseDate } from '../../close/dates.js';
 import type { PhoneDetails } from '../../close/phones.js';
 import { phoneKey, type GeneratedTaskDraft, type KnownTask, type TaskEffect } from './rules.js';
 
-/** Close's call statuses (`CallStatus`, close-openapi.yml). */
-export const CALL_STATUSES = ['created', 'in-progress', 'completed', 'cancel', 'no-answer', 'busy', 'failed', 'timeout'] as const;
-export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /** Statuses of a call nobody picked up. */
 const UNANSWERED_STATUSES: ReadonlySet<string> = new Set(['cancel', 'no-answer', 'busy', 'failed', 'timeout']);

@@ -1,0 +1,71 @@
+/** `tasklane import` (a Close task dump) and `tasklane demo` (a fresh demo database). */
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { dbOption, dbUrl, open, print, withDb, type CliContext } from './shared.js';
+import { serve } from './serve.js';
+
+/** Files above this size get a progress bar (when stderr is a terminal). */
+const PROGRESS_MIN_BYTES = 1024 * 1024;
+
+/** Registers `import` and `demo` on `program`. */
+export function registerData(program: Command, cli: CliContext): void {
+  program
+    .command('import')
+    .description('import a Close task list dump (the JSON GET /task/ answers) into an organization')
+    .argument('<file>', 'JSON file: {"data": [...]} or [...]')
+    .requiredOption('--org <id>', 'organization to import into')
+    .option('--json', 'print a JSON summary')
+    .addOption(dbOption())
+    .action((file: string, opts) =>
+      withDb(cli, opts, async (db) => {
+        const { ImportError, importTaskDump } = await import('../tasks/importer.js');
+        const { readDumpFile } = await import('./dumpfile.js');
+        const { SingleBar, Presets } = await import('cli-progress');
+        const size = statSync(file).size;
+        const bar = size >= PROGRESS_MIN_BYTES && process.stderr.isTTY ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} bytes' }, Presets.shades_classic) : null;
+        bar?.start(size, 0);
+        try {
+          const summary = await importTaskDump(db, opts.org, readDumpFile(file, (b) => bar?.update(b)), { now: Date.now() });
+          bar?.update(size);
+          bar?.stop();
+          print(
+            opts.json,
+            { ...summary },
+            `imported ${summary.inserted} tasks (${summary.skipped} already present) from ${summary.records} records; created ${summary.users} users, ${summary.leads} leads, ${summary.contacts} contacts`,
+          );
+        } catch (e) {
+          bar?.stop();
+          if (e instanceof ImportError) throw new Error(`import stopped at record ${e.index}: ${e.reason}; nothing was imported`);
+          throw e;
+        }
+      }),
+    );
+
+  program
+    .command('demo')
+    .description('build a fresh demo database (two users, leads, contacts, the seed tasks, generated tasks) and print API keys')
+    .addOption(dbOption())
+    .option('--serve', 'then serve it')
+    .option('--port <port>', 'port (env PORT)', (v) => Number(v))
+    .option('--host <host>', 'address to bind (env HOST)')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const { buildDemo } = await import('./demo.js');
+      const result = await buildDemo(dbUrl(cli, opts), Date.now(), cli.config.databasePoolMax);
+      const host = opts.host ?? cli.config.host;
+      const port = opts.port ?? cli.config.port;
+      const base = `http://${host}:${port}/api/v1`;
+      const lines = [
+        `Demo database ${result.database}: organization ${result.organization_id}, ${result.tasks} tasks (${result.generated} generated from calls, emails, SMS and an opportunity).`,
+        ...result.users.map((u) => `  ${u.name} (${u.timezone})  API key: ${u.api_key}`),
+        '',
+        'Try:',
+        `  curl -u ${result.users[0].api_key}: '${base}/task/?view=inbox'`,
+        `  curl -u ${result.users[0].api_key}: '${base}/task/?_type=all&_limit=5'`,
+        `  curl -u ${result.users[0].api_key}: '${base}/task/?_type__in=missed_call,voicemail,answered_detached_call,incoming_email,opportunity_due&view=inbox'`,
+      ];
+      print(opts.json, { ...result, base_url: base }, lines.join('\n'));
+      if (opts.serve) await serve(cli, await open(cli, opts), host, port, cli.config.strictParams);
+    });
+
+}

@@ -1,0 +1,43 @@
+/**
+ * What every command of the `tasklane` command line shares: the configuration read at
+ * boot, opening the command's database (`--db`, env `DATABASE_URL`), printing a
+ * result as text or JSON (`--json`). Modules are loaded by the command that needs
+ * them (`await import(...)`), so `tasklane --help` loads none of them.
+ */
+import { Option } from 'commander';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connect.js';
+
+/** What a command module needs from the program. */
+export interface CliContext {
+  config: Config;
+}
+
+/** The database URL of a command: `--db`, else the configuration's. */
+export function dbUrl(cli: CliContext, opts: { db?: string }): string {
+  return opts.db ?? cli.config.databaseUrl;
+}
+
+/** Opens the command's database with the configured pool size, migrating it unless `migrateOnOpen` is false. */
+export async function open(cli: CliContext, opts: { db?: string }, migrateOnOpen = true): Promise<Db> {
+  const { openDb } = await import('../db/connect.js');
+  return openDb(dbUrl(cli, opts), { poolMax: cli.config.databasePoolMax, migrate: migrateOnOpen });
+}
+
+/** Runs `fn` on the command's database and closes it, whatever happens. */
+export async function withDb<T>(cli: CliContext, opts: { db?: string }, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await open(cli, opts);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Prints `value` as one line of JSON with `json`, else `text`. */
+export function print(json: boolean, value: Record<string, unknown>, text: string): void {
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
+}
+
+/** The `--db` option every command takes. */
+export const dbOption = () => new Option('--db <url>', 'database: a SQLite file, postgres://... or pglite:[PATH] (env DATABASE_URL)');
