@@ -5,6 +5,7 @@
  */
 import type { ApiKeyRow, MembershipRow, OrganizationRow, UserRow } from './schema.js';
 import type { Executor } from './executor.js';
+import { pageOf } from './sql.js';
 
 /** The row an API key hash finds: the key, its user and organization, and the user's zone. */
 export interface KeyLookup {
@@ -105,9 +106,7 @@ export async function listMembers(ex: Executor, organizationId: string, page: { 
     .limit(page.limit + 1)
     .offset(page.skip)
     .execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
+  return pageOf(rows, page.limit);
 }
 
 /** Organizations a user belongs to, oldest first. */

@@ -3,10 +3,9 @@
  * threads, SMS, TaskCompleted; reference §12.4, issue 3). Functions take the executor
  * first. WHERE clauses are built only from a parsed `ActivityQuery`.
  */
-import { sql } from 'kysely';
 import type { ActivityRow } from './schema.js';
 import type { Executor } from './executor.js';
-import { NOTHING, SQL_OP } from './sql.js';
+import { NOTHING, SQL_OP, pageOf, userFullName } from './sql.js';
 
 /** An activity row with the current names of its users. */
 export interface ActivityWithNames extends ActivityRow {
@@ -33,10 +32,6 @@ export interface ActivityQuery {
   orderBy: ActivityOrder;
 }
 
-function userName(alias: string) {
-  return sql<string | null>`trim(${sql.ref(`${alias}.first_name`)} || ' ' || ${sql.ref(`${alias}.last_name`)})`;
-}
-
 function selectWithNames(ex: Executor) {
   return ex
     .selectFrom('activities')
@@ -44,7 +39,7 @@ function selectWithNames(ex: Executor) {
     .leftJoin('users as uc', 'uc.id', 'activities.created_by')
     .leftJoin('users as ud', 'ud.id', 'activities.updated_by')
     .selectAll('activities')
-    .select([userName('uu').as('user_name'), userName('uc').as('created_by_name'), userName('ud').as('updated_by_name')]);
+    .select([userFullName('uu').as('user_name'), userFullName('uc').as('created_by_name'), userFullName('ud').as('updated_by_name')]);
 }
 
 /** One activity of the organization and type, with names, or undefined. */
@@ -105,9 +100,7 @@ export async function listActivities(
     .limit(page.limit + 1)
     .offset(page.skip)
     .execute()) as ActivityWithNames[];
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
+  return pageOf(rows, page.limit);
 }
 
 export async function insertActivity(ex: Executor, row: ActivityRow): Promise<void> {

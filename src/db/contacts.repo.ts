@@ -5,7 +5,7 @@
  */
 import type { ContactRow } from './schema.js';
 import type { Executor } from './executor.js';
-import { NOTHING } from './sql.js';
+import { NOTHING, pageOf } from './sql.js';
 
 /** A contact found by a channel, or named by a body: its id and lead. */
 export interface ContactRef {
@@ -62,9 +62,7 @@ export async function listContactRows(ex: Executor, organizationId: string, q: C
   if (q.leadId !== undefined) qb = qb.where('lead_id', '=', q.leadId);
   if (q.ids) qb = q.ids.length ? qb.where('id', 'in', q.ids) : qb.where(NOTHING);
   const rows = await qb.orderBy('date_created').orderBy('id').limit(page.limit + 1).offset(page.skip).execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
+  return pageOf(rows, page.limit);
 }
 
 /**

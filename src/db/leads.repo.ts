@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { LeadRow } from './schema.js';
 import type { Executor } from './executor.js';
-import { NOTHING } from './sql.js';
+import { NOTHING, pageOf } from './sql.js';
 
 /** One lead of the organization, or undefined. */
 export async function findLeadRow(ex: Executor, organizationId: string, id: string): Promise<LeadRow | undefined> {
@@ -56,9 +56,7 @@ export async function listLeadRows(
   if (q.ids) qb = q.ids.length ? qb.where('id', 'in', q.ids) : qb.where(NOTHING);
   const total = await qb.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await qb.selectAll().orderBy('date_created', 'desc').orderBy('id', 'desc').limit(page.limit + 1).offset(page.skip).execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore, total: Number(total.n) };
+  return { ...pageOf(rows, page.limit), total: Number(total.n) };
 }
 
 /**

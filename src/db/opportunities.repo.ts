@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { OpportunityRow } from './schema.js';
 import type { Executor } from './executor.js';
-import { NOTHING, SQL_OP } from './sql.js';
+import { NOTHING, SQL_OP, pageOf, userFullName } from './sql.js';
 import type { RangeOp } from '../close/localday.js';
 
 /** An opportunity with the current names of its lead, contact and users. */
@@ -18,10 +18,6 @@ export interface OpportunityWithNames extends OpportunityRow {
   updated_by_name: string | null;
 }
 
-function userName(alias: string) {
-  return sql<string | null>`trim(${sql.ref(`${alias}.first_name`)} || ' ' || ${sql.ref(`${alias}.last_name`)})`;
-}
-
 function selectWithNames(ex: Executor) {
   return ex
     .selectFrom('opportunities')
@@ -31,7 +27,7 @@ function selectWithNames(ex: Executor) {
     .leftJoin('users as uc', 'uc.id', 'opportunities.created_by')
     .leftJoin('users as ud', 'ud.id', 'opportunities.updated_by')
     .selectAll('opportunities')
-    .select(['l.name as lead_name', 'c.name as contact_name', userName('uu').as('user_name'), userName('uc').as('created_by_name'), userName('ud').as('updated_by_name')]);
+    .select(['l.name as lead_name', 'c.name as contact_name', userFullName('uu').as('user_name'), userFullName('uc').as('created_by_name'), userFullName('ud').as('updated_by_name')]);
 }
 
 /** One opportunity of the organization with names, or undefined. */
@@ -118,7 +114,5 @@ export async function listOpportunityRows(
     .limit(page.limit + 1)
     .offset(page.skip)
     .execute()) as OpportunityWithNames[];
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore, total: Number(total.n) };
+  return { ...pageOf(rows, page.limit), total: Number(total.n) };
 }

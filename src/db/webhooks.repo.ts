@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import type { Database, WebhookDeliveryRow, WebhookSubscriptionRow } from './schema.js';
 import type { DialectName } from './dialect.js';
 import type { Executor } from './executor.js';
+import { pageOf } from './sql.js';
 
 /** Delivery states (see `WebhookDeliveryRow.state`). */
 export const DELIVERY_STATE = {
@@ -52,9 +53,7 @@ export async function listSubscriptions(
   let qb = ex.selectFrom('webhook_subscriptions').selectAll().where('organization_id', '=', organizationId);
   if (createdBy !== null) qb = qb.where('created_by', '=', createdBy);
   const rows = await qb.orderBy('date_created').orderBy('id').limit(page.limit + 1).offset(page.skip).execute();
-  const hasMore = rows.length > page.limit;
-  if (hasMore) rows.pop();
-  return { rows, hasMore };
+  return pageOf(rows, page.limit);
 }
 
 /** How many subscriptions the organization has (the per-organization cap). */
