@@ -10,7 +10,7 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { browserSuiteBlocker, launchBrowser, openPage, screenshot, seriousAxeViolations, signIn, startDemoServer, type OpenPage, type PageServer } from './browser.ts';
+import { browserSuiteBlocker, launchBrowser, openPage, screenshot, seriousAxeViolations, signIn, startDemoServer, type OpenPage, type PageServer } from './browser.js';
 
 const NOW = Date.parse('2026-03-10T20:00:00Z');
 
@@ -183,11 +183,14 @@ describe('the inbox page', () => {
     assert.equal((await server.api(server.ann, 'GET', `/task/${id}/`)).body.date, '2026-03-11', "tomorrow in Ann's zone, as a date");
 
     const second = 'Call Joseph Takagi';
+    const id2 = (await row(page, second).getAttribute('id'))!.replace('task-', '');
     await row(page, second).getByRole('button', { name: /^Snooze/ }).click();
     const menu = page.getByRole('group', { name: `Snooze “${second}”` });
     await menu.getByLabel('Pick a date').fill('2026-03-20');
     await menu.getByRole('button', { name: 'Snooze', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: `Snoozed “${second}” to Fri, Mar 20: it is in Future now.` }).waitFor();
     await row(page, second).waitFor({ state: 'detached' });
+    assert.equal((await server.api(server.ann, 'GET', `/task/${id2}/`)).body.date, '2026-03-20');
 
     await page.getByRole('tab', { name: /Future/ }).click();
     await settled(page);

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Icon } from './icons.tsx';
-import { duration, snoozeChoices, dayOf, whenLabel, addDays } from './days.ts';
+import { addDays, dayOf, duration, shortDate, snoozeChoices, whenLabel } from './days.ts';
 import { TYPE_LABELS, fileSize, formatPhone, taskTitle, userName, type Task, type User } from './tasks.ts';
 
 export type MenuKind = 'snooze' | 'assign';
@@ -86,7 +86,7 @@ function SnoozeMenu(props: { task: Task; title: string; zone: string; now: () =>
         class="pick"
         onSubmit={(e) => {
           e.preventDefault();
-          if (picked) props.onPick(picked, picked);
+          if (picked) props.onPick(picked, shortDate(picked, picked.slice(0, 4) !== today.slice(0, 4)));
         }}
       >
         <label for={inputId}>Pick a date</label>
