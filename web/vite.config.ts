@@ -9,6 +9,9 @@ export default defineConfig({
   base: '/',
   // Preact's automatic JSX runtime, compiled by Vite's own transformer (no plugin needed).
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npx vite --config web/vite.config.ts`: hot reload on Vite's port, the API from a
+  // Tasklane running on the default port.
+  server: { proxy: { '/api': 'http://127.0.0.1:8787' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

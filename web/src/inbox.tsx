@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
-import { dayOf, groupByDay } from './days.ts';
+import { dayOf, groupByDay, shortDate } from './days.ts';
 import { KeysDialog, NewTaskDialog } from './dialogs.tsx';
 import { Icon } from './icons.tsx';
 import { EventWatcher } from './live.ts';
@@ -318,7 +318,9 @@ export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut
               {groups.map((g) => (
                 <section class={`group group-${g.key === 'overdue' || g.key === 'today' ? g.key : 'day'}`} aria-labelledby={`group-${g.key}`}>
                   <h2 id={`group-${g.key}`} class="group-title">
-                    {g.label} <span class="group-count">{g.tasks.length}</span>
+                    {g.label}
+                    {g.key === 'today' && <span class="group-date">{shortDate(today)}</span>}
+                    <span class="group-count">{g.tasks.length}</span>
                   </h2>
                   <ul class="tasks">
                     {g.tasks.map((t) => (
