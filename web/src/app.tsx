@@ -21,8 +21,9 @@ export function App() {
     openSession(key)
       .then(setSession)
       .catch((e) => {
-        storeKey(null);
-        setMessage(e instanceof ApiError ? `Please sign in again: ${e.message}` : String(e));
+        // Only a refused key is forgotten; an unreachable server is tried again on reload.
+        if (e instanceof ApiError && e.status === 401) storeKey(null);
+        setMessage(e instanceof ApiError && e.status === 401 ? `Please sign in again: ${e.message}` : `${e instanceof Error ? e.message : String(e)} Reload the page to try again.`);
       })
       .finally(() => setRestoring(false));
   }, []);

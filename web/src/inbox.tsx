@@ -17,6 +17,8 @@ import { useTaskList } from './store.ts';
 import { TYPE_LABELS, VIEWS, taskTitle, userLabels, userName, type Task, type User, type View } from './tasks.ts';
 import { BulkBar, Filter, Toast, type Notice } from './parts.tsx';
 
+const activeTabLabel = (v: View) => VIEWS.find((x) => x.id === v)!.label;
+
 const EMPTY_TEXT: Record<View, string> = {
   inbox: 'Inbox zero: nothing needs you today.',
   future: 'Nothing is scheduled after today.',
@@ -67,11 +69,14 @@ export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut
     const f = { ...filters, ...patch };
     history.replaceState(null, '', formatHash(f));
     setFilters(f);
+  }
+  // Another list: nothing stays selected, open or marked new.
+  useEffect(() => {
     setSelected(new Set());
     setMenuState(null);
     setEditing(null);
     setFresh(new Set());
-  }
+  }, [formatHash(filters)]);
 
   // Selection and the active row only hold tasks that are still listed.
   useEffect(() => {
@@ -95,11 +100,23 @@ export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut
     setFresh((s) => new Set([...s, ...arrived.map((t) => t.id)]));
     setAnnouncement(arrived.length === 1 ? `New task: ${taskTitle(arrived[0])}` : `${arrived.length} new tasks`);
   };
+  // A failing poll is shown as a quiet "not live" mark, not as an error after every try.
+  const [offline, setOffline] = useState<string | null>(null);
   useEffect(() => {
-    const watcher = new EventWatcher(api, () => refreshLive.current(), showError);
-    watcher.start().catch(showError);
+    const watcher = new EventWatcher(
+      api,
+      () => refreshLive.current(),
+      (e) => (e instanceof ApiError && e.status === 401 ? showError(e) : setOffline(e instanceof Error ? e.message : String(e))),
+      () => setOffline(null),
+    );
+    void watcher.start();
     return () => watcher.stop();
   }, [api]);
+
+  useEffect(() => {
+    const n = list.counts[filters.view];
+    document.title = `${activeTabLabel(filters.view)}${n == null ? '' : ` (${n})`} · Tasklane`;
+  }, [list.counts, filters.view]);
 
   /** Runs one API call for `ids`, keeping their buttons busy, and shows its result or refusal. */
   async function act<T>(ids: string[], call: () => Promise<T>, done: (result: T) => void): Promise<void> {
@@ -267,6 +284,10 @@ export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut
             ))}
           </div>
           <div class="bar-actions">
+            <span class={offline ? 'live off' : 'live'} aria-live="polite" title={offline ?? 'New tasks appear here as they arrive.'}>
+              <span class="dot" aria-hidden="true" />
+              {offline ? 'Not live: retrying' : 'Live'}
+            </span>
             <button type="button" class="btn ghost" onClick={() => setDialog('keys')}>
               <Icon name="keyboard" /> Shortcuts <kbd>?</kbd>
             </button>

@@ -47,14 +47,26 @@ export class EventWatcher {
   constructor(
     private readonly api: Api,
     private readonly onEvents: (events: EventItem[]) => void,
+    /** A poll failed (it is retried at the next tick). */
     private readonly onError: (e: unknown) => void = () => {},
+    /** A poll succeeded. */
+    private readonly onOk: () => void = () => {},
   ) {}
 
-  /** Marks every event that exists now as seen, then polls every `POLL_MS` while the page is visible. */
+  /**
+   * Marks every event that exists now as seen, then polls every `POLL_MS` while the
+   * page is visible. A failed first read is reported and polling starts all the same
+   * (its first answer then counts as new, which costs one extra refresh).
+   */
   async start(): Promise<void> {
-    const page = await this.api.get<{ data: EventItem[] }>('/event/', { _limit: 50 });
-    this.remember(page.data);
     document.addEventListener('visibilitychange', this.onVisibility);
+    try {
+      const page = await this.api.get<{ data: EventItem[] }>('/event/', { _limit: 50 });
+      this.remember(page.data);
+      this.onOk();
+    } catch (e) {
+      this.onError(e);
+    }
     this.schedule();
   }
 
@@ -98,6 +110,7 @@ export class EventWatcher {
       const query = this.newestMs === null ? { _limit: 50 } : { _limit: 50, date_updated__gte: new Date(this.newestMs - LOOKBACK_MS).toISOString() };
       const page = await this.api.get<{ data: EventItem[] }>('/event/', query);
       const fresh = this.remember(page.data);
+      this.onOk();
       if (fresh.length) this.onEvents(fresh);
     } catch (e) {
       this.onError(e);
