@@ -236,6 +236,7 @@ describe('the inbox page', () => {
     });
     const bar = page.getByRole('region', { name: 'Selected tasks' });
     await bar.getByText('2 selected').waitFor();
+    await screenshot(page, 'inbox-two-selected');
     await bar.getByRole('button', { name: 'Complete' }).click();
     await page.getByRole('status').filter({ hasText: 'Completed 2 tasks.' }).waitFor();
     for (const t of titles) await row(page, t).waitFor({ state: 'detached' });
@@ -388,6 +389,7 @@ describe('the inbox page', () => {
     await input.press('Enter');
     await row(page, 'Send the two-year renewal contract').waitFor();
     assert.equal((await server.api(server.ann, 'GET', `/task/${id}/`)).body.text, 'Send the two-year renewal contract');
+    await page.waitForFunction((want) => document.activeElement?.id === want, `task-${id}`);
   });
 
   test("filters by type and assignee, and a lead's link lists its tasks", async () => {

@@ -90,14 +90,17 @@ export class Api {
     return json as T;
   }
 
+  /** `GET path?query`. */
   get<T>(path: string, query?: Query): Promise<T> {
     return this.request<T>('GET', path, query);
   }
 
+  /** `PUT path?query` with a JSON body (a partial update, D2; a bulk update on `/task/`, D23). */
   put<T>(path: string, body: unknown, query?: Query): Promise<T> {
     return this.request<T>('PUT', path, query, body);
   }
 
+  /** `POST path?query` with a JSON body. */
   post<T>(path: string, body: unknown, query?: Query): Promise<T> {
     return this.request<T>('POST', path, query, body);
   }

@@ -10,6 +10,7 @@ import { openSession, storedKey, storeKey, type Session } from './session.ts';
 /** The page's clock; one function so that every "today" on the page agrees. */
 const now = () => Date.now();
 
+/** The whole page. */
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [restoring, setRestoring] = useState(() => storedKey() !== null);
@@ -46,6 +47,7 @@ export function App() {
   return <Inbox session={session} onSignOut={signOut} now={now} />;
 }
 
+/** The sign-in form: an API key, checked by the server. */
 function SignIn({ onSignIn, message }: { onSignIn: (key: string) => Promise<void>; message: string | null }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);

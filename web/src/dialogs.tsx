@@ -55,6 +55,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Esc', 'Close a menu or dialog'],
 ];
 
+/** The `?` dialog: every shortcut. */
 export function KeysDialog({ onClose }: { onClose: () => void }) {
   return (
     <Modal titleId="keys-title" title="Keyboard shortcuts" onClose={onClose} class="keys">
@@ -81,6 +82,11 @@ interface LeadHit {
 /** How long typing must pause before the lead search asks the server. */
 const LEAD_SEARCH_DEBOUNCE_MS = 250;
 
+/**
+ * A new lead task: the lead is found by name (`GET /lead/?query=`), then `POST /task/`
+ * with its text, date (today in the user's zone unless changed) and assignee. A
+ * refusal stays in the dialog, in the server's words.
+ */
 export function NewTaskDialog(props: { api: Api; users: User[]; meId: string; zone: string; now: () => number; onCreated: (t: Task) => void; onClose: () => void }) {
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<LeadHit[] | null>(null);

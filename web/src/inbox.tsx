@@ -13,7 +13,7 @@ import { EventWatcher } from './live.ts';
 import { formatHash, parseHash, type Filters } from './route.ts';
 import { TaskRow, type MenuKind, type RowActions } from './row.tsx';
 import type { Session } from './session.ts';
-import { useTaskList } from './store.ts';
+import { stillListed, useTaskList } from './store.ts';
 import { TYPE_LABELS, VIEWS, taskTitle, userLabels, userName, type Task, type User, type View } from './tasks.ts';
 import { BulkBar, Filter, Toast, type Notice } from './parts.tsx';
 
@@ -32,6 +32,7 @@ function isTyping(el: EventTarget | null): boolean {
   return el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit'].includes((el as HTMLInputElement).type);
 }
 
+/** The signed-in page for `session`; `now` is the page's clock. */
 export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut: (message?: string) => void; now: () => number }) {
   const { api, me, users, zone } = session;
   const [filters, setFilters] = useState<Filters>(() => parseHash(location.hash));
@@ -132,11 +133,15 @@ export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut
     }
   }
 
-  /** When `t` leaves the list, the focus goes to the task after it (or before it). */
-  function keepFocusNear(t: Task) {
+  /**
+   * Where the focus goes after an action on `t`, when it was on `t`: back to its row
+   * when the task stays listed (its menu or edit form closed), else to the task after
+   * it (or before it).
+   */
+  function keepFocusNear(t: Task, stays: boolean) {
+    if (activeId !== t.id && !document.activeElement?.closest(`#task-${t.id}`)) return;
     const i = order.indexOf(t.id);
-    const next = order[i + 1] ?? order[i - 1] ?? null;
-    if (activeId === t.id || document.activeElement?.closest(`#task-${t.id}`)) focusNext.current = next;
+    focusNext.current = stays ? t.id : (order[i + 1] ?? order[i - 1] ?? null);
   }
 
   function putOne(t: Task, body: Record<string, unknown>, message: (u: Task) => string, undo?: () => void) {
@@ -144,7 +149,7 @@ export function Inbox({ session, onSignOut, now }: { session: Session; onSignOut
       [t.id],
       () => api.put<Task>(`/task/${t.id}/`, body),
       (updated) => {
-        keepFocusNear(t);
+        keepFocusNear(t, stillListed(updated, filters, me.id));
         list.applyLocal(updated);
         setMenuState(null);
         setEditing(null);

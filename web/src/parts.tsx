@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Icon } from './icons.tsx';
 import type { User, View } from './tasks.ts';
 
+/** A labelled `<select>` that changes one filter. */
 export function Filter(props: { id: string; label: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
   return (
     <div class="filter">

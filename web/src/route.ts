@@ -6,6 +6,7 @@
 import type { Query } from './api.ts';
 import { TYPE_LABELS, type View } from './tasks.ts';
 
+/** The page's filters: the tab, the task type, the assignee, the lead. */
 export interface Filters {
   view: View;
   /** `all` or one task `_type`. */

@@ -9,6 +9,7 @@ import { TYPE_LABELS, fileSize, formatPhone, taskTitle, userName, type Task, typ
 
 export type MenuKind = 'snooze' | 'assign';
 
+/** What a row can ask the page to do. */
 export interface RowActions {
   select(id: string, on: boolean): void;
   complete(t: Task): void;
@@ -21,6 +22,7 @@ export interface RowActions {
   activate(id: string): void;
 }
 
+/** Everything a row shows and needs. */
 export interface RowProps {
   task: Task;
   groupKey: string;

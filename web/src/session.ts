@@ -8,6 +8,7 @@ import type { User } from './tasks.ts';
 
 const STORAGE_KEY = 'tasklane.apiKey';
 
+/** Who is signed in, and the client that acts for them. */
 export interface Session {
   api: Api;
   me: User;
@@ -30,6 +31,7 @@ export async function openSession(key: string): Promise<Session> {
   return { api, me, users, organization: me.organizations?.[0]?.name ?? '', zone: me.last_used_timezone || 'UTC' };
 }
 
+/** The key this tab signed in with, if any. */
 export function storedKey(): string | null {
   try {
     return sessionStorage.getItem(STORAGE_KEY);
@@ -38,6 +40,7 @@ export function storedKey(): string | null {
   }
 }
 
+/** Keeps `key` for this tab, or forgets it (null). */
 export function storeKey(key: string | null): void {
   try {
     if (key) sessionStorage.setItem(STORAGE_KEY, key);

@@ -17,6 +17,7 @@ const MAX_LIMIT = 1000;
 
 export type Counts = Record<View, number | null>;
 
+/** What `useTaskList` gives the page. */
 export interface TaskList {
   tasks: Task[];
   hasMore: boolean;
@@ -41,6 +42,7 @@ export function stillListed(t: Task, f: Filters, meId: string): boolean {
   return true;
 }
 
+/** The list and counts for `filters`, read again whenever they change; `onError` gets every failure. */
 export function useTaskList(session: Session, filters: Filters, onError: (e: unknown) => void): TaskList {
   const { api, me } = session;
   const [tasks, setTasks] = useState<Task[]>([]);

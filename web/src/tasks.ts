@@ -4,6 +4,7 @@
  */
 
 export type View = 'inbox' | 'future' | 'archive';
+/** The tabs, in order, with their labels. */
 export const VIEWS: { id: View; label: string }[] = [
   { id: 'inbox', label: 'Inbox' },
   { id: 'future', label: 'Future' },
@@ -57,6 +58,7 @@ export interface Task {
   opportunity_note?: string | null;
 }
 
+/** A user as `GET /user/` answers it (the fields the page asks for). */
 export interface User {
   id: string;
   first_name: string | null;
