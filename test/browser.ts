@@ -7,8 +7,7 @@
  * events get later stamps), the page's `Date` is fixed at it, so "today" is the same
  * day on both sides for the whole test.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -17,6 +16,7 @@ import { buildDemo, type DemoResult, type DemoUser } from '../src/cli/demo.js';
 import { openDb, type Db } from '../src/db/connect.js';
 import { buildApp } from '../src/server/app.js';
 import { WEB_DIST } from '../src/server/web.js';
+import { basic, freshDatabase } from './helpers.js';
 
 /** The browser: `CHROMIUM_PATH`, else Debian's package (`apt-get install chromium`). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -64,10 +64,9 @@ export interface PageServer {
 
 /** Builds the demo at `now` on a fresh SQLite file and serves it on a loopback port. */
 export async function startDemoServer(now: number): Promise<PageServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'tasklane-web-'));
-  const file = join(dir, 'demo.db');
-  const demo = await buildDemo(file, now);
-  const db = await openDb(file);
+  const fresh = await freshDatabase('sqlite');
+  const demo = await buildDemo(fresh.url, now);
+  const db = await openDb(fresh.url);
   const offset = now - Date.now();
   const app = await buildApp({ db, clock: () => Date.now() + offset });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -83,7 +82,7 @@ export async function startDemoServer(now: number): Promise<PageServer> {
     async api(user, method, path, body) {
       const res = await fetch(url + '/api/v1' + path, {
         method,
-        headers: { authorization: 'Basic ' + Buffer.from(user.api_key + ':').toString('base64'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: basic(user.api_key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -92,7 +91,7 @@ export async function startDemoServer(now: number): Promise<PageServer> {
     async close() {
       await app.close();
       await db.close();
-      rmSync(dir, { recursive: true, force: true });
+      await fresh.drop();
     },
   };
 }
