@@ -6,8 +6,13 @@
 // when any run fails, and ends with one line adding up every run.
 //
 // TEST_DB=sqlite|pglite|postgres limits the run to that backend.
+//
+// Browser tests (`*.browser.test.ts`, the inbox page in Chromium, issue 10) run once, in
+// the first backend's pass. Without Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium)
+// a developer run leaves them out and says so loudly; under CI (`CI` set) they run
+// anyway and fail, so CI never passes without them.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -26,6 +31,11 @@ function testFiles(dir, prefix = '') {
 }
 const all = testFiles(here);
 const serverOnly = (f) => f.endsWith('.postgres.test.ts');
+const browserOnly = (f) => f.endsWith('.browser.test.ts');
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const leaveOutBrowser = !existsSync(chromium) && !process.env.CI;
+const browserNote = `browser tests (test/web/*.browser.test.ts) NOT run: no Chromium at ${chromium}; install it (apt-get install -y chromium) or set CHROMIUM_PATH. CI fails without it.`;
+if (leaveOutBrowser) console.log(`\n*** ${browserNote}\n`);
 
 const only = process.env.TEST_DB;
 let backends = ['sqlite', 'pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
@@ -93,14 +103,14 @@ async function pgliteTemplate() {
 
 let madeTemplate = null;
 const results = [];
-for (const backend of backends) {
+for (const [i, backend] of backends.entries()) {
   console.log(`\n=== tests on ${backend} ===\n`);
   if (backend === 'postgres') await dropLeftovers(process.env.TEST_DATABASE_URL);
   if (backend === 'pglite' && !process.env.TEST_PGLITE_TEMPLATE) {
     process.env.TEST_PGLITE_TEMPLATE = await pgliteTemplate();
     madeTemplate = process.env.TEST_PGLITE_TEMPLATE;
   }
-  const files = backend === 'postgres' ? all : all.filter((f) => !serverOnly(f));
+  const files = (backend === 'postgres' ? all : all.filter((f) => !serverOnly(f))).filter((f) => !browserOnly(f) || (i === 0 && !leaveOutBrowser));
   results.push({ backend, ...(await run(backend, files)) });
 }
 console.log('');
@@ -108,6 +118,7 @@ for (const r of results) console.log(`${r.backend}: ${r.pass} passed, ${r.fail} 
 const failed = results.some((r) => r.code !== 0);
 const pass = results.reduce((n, r) => n + r.pass, 0);
 const fail = results.reduce((n, r) => n + r.fail, 0);
+if (leaveOutBrowser) console.log(`*** ${browserNote}`);
 console.log(`total: ${pass} passed, ${fail} failed`);
 if (madeTemplate) rmSync(madeTemplate, { force: true });
 process.exit(failed ? 1 : 0);

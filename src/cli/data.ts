@@ -59,6 +59,8 @@ export function registerData(program: Command, cli: CliContext): void {
         `Demo database ${result.database}: organization ${result.organization_id}, ${result.tasks} tasks (${result.generated} generated from calls, emails, SMS and an opportunity).`,
         ...result.users.map((u) => `  ${u.name} (${u.timezone})  API key: ${u.api_key}`),
         '',
+        `Inbox page: open http://${host}:${port}/ and sign in with one of these API keys.`,
+        '',
         'Try:',
         `  curl -u ${result.users[0].api_key}: '${base}/task/?view=inbox'`,
         `  curl -u ${result.users[0].api_key}: '${base}/task/?_type=all&_limit=5'`,

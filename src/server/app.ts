@@ -23,6 +23,7 @@ import { ID_PREFIX, newShortId } from '../close/ids.js';
 import { activityRoutes } from './routes/activity.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 import { EmulatorClock, ensureEmulatorAccount, registerEmulatorRoutes } from './emulator.js';
+import { registerWebPage } from './web.js';
 
 export interface AppOptions {
   db: Db;
@@ -102,5 +103,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   const openapi = buildOpenApi(closeRoutes, PACKAGE_VERSION);
   app.get('/openapi.json', async () => openapi);
+  // The inbox page at `/` and its assets (issue 10; server/web.ts).
+  await registerWebPage(app);
   return app;
 }
