@@ -8,7 +8,8 @@
  * awaiting a follow-up, an inbound SMS and an opportunity due today.
  *
  * The demo organization has the id of the seed example's organization, so the seed
- * tasks are served exactly as the example shows them.
+ * tasks are served with the example's values (under D34: every task with its type's
+ * keys and current names).
  */
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
