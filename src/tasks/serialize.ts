@@ -66,8 +66,7 @@ interface RowView {
 
 const nameField =
   (field: 'assigned_to_name' | 'created_by_name' | 'updated_by_name' | 'lead_name' | 'contact_name', idField: 'assigned_to' | 'created_by' | 'updated_by' | 'lead_id' | 'contact_id') =>
-  (v: RowView): unknown =>
-    v.row[idField] === null ? null : v.row[field];
+  (v: RowView): unknown => (v.row[idField] === null ? null : v.row[field]);
 
 /** How each common or column-backed field is computed; other fields come from `extra`. */
 const FIELD: Record<string, (v: RowView) => unknown> = {
