@@ -159,7 +159,6 @@ export async function generateDataset(db: Db, shape: DatasetShape = DEFAULT_SHAP
           object_type: complete && type === 'lead' ? 'taskcompleted' : null,
           object_id: null,
           extra: extraFor(type, random),
-          wire_overrides: null,
           date_created: created,
           date_updated: created,
         });

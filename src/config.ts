@@ -16,7 +16,7 @@
  * | WEBHOOK_TIMEOUT_SECONDS | longest wait for one webhook receiver | 10 |
  * | WEBHOOK_RETRY_MIN_SECONDS | first retry delay of a failed delivery; doubles up to 20 minutes | 10 |
  */
-import { DEFAULT_DB_PATH } from './db/url.js';
+import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
 
 export interface Config {
@@ -68,6 +68,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(perKey) || perKey < 0) throw new Error(`RATE_LIMIT_PER_KEY must be a whole number, 0 for no limit (got "${env.RATE_LIMIT_PER_KEY}")`);
   const windowSeconds = env.RATE_LIMIT_WINDOW ? Number(env.RATE_LIMIT_WINDOW) : DEFAULT_RATE_LIMIT.windowSeconds;
   if (!(windowSeconds > 0)) throw new Error(`RATE_LIMIT_WINDOW must be a positive number of seconds (got "${env.RATE_LIMIT_WINDOW}")`);
+  if (env.DATABASE_URL) {
+    try {
+      checkDatabaseUrl(env.DATABASE_URL);
+    } catch (e) {
+      throw new Error(`DATABASE_URL: ${(e as Error).message}`);
+    }
+  }
   return {
     rateLimit: perKey === 0 ? false : { perKey, windowSeconds },
     databaseUrl: env.DATABASE_URL || DEFAULT_DB_PATH,

@@ -1,4 +1,4 @@
-/** `tasklane org ...`, `tasklane user ...` and `tasklane apikey ...`: who may call the API. */
+/** `tasklane org ...`, `tasklane user create|deactivate|reactivate` and `tasklane apikey ...`: who may call the API. */
 import type { Command } from 'commander';
 import { dbOption, print, withDb, type CliContext } from './shared.js';
 
@@ -35,16 +35,40 @@ export function registerAccounts(program: Command, cli: CliContext): void {
       withDb(cli, opts, async (db) => {
         const { findOrganization } = await import('../db/accounts.repo.js');
         const { createUser } = await import('../crm/accounts.js');
+        const { writeTransaction } = await import('../db/executor.js');
         if (!(await findOrganization(db.kysely, opts.org))) throw new Error(`organization ${opts.org} does not exist`);
-        const u = await createUser(
-          db.kysely,
-          opts.org,
-          { email: opts.email, first_name: opts.firstName, last_name: opts.lastName, timezone: opts.timezone ?? null },
-          Date.now(),
+        const u = await writeTransaction(db, (trx) =>
+          createUser(trx, opts.org, { email: opts.email, first_name: opts.firstName, last_name: opts.lastName, timezone: opts.timezone ?? null }, Date.now()),
         );
         print(opts.json, { id: u.id }, u.id);
       }),
     );
+
+  for (const [name, active] of [['deactivate', false], ['reactivate', true]] as const) {
+    user
+      .command(name)
+      .description(
+        active
+          ? 'make an inactive member active again: their API keys work again'
+          : "make a member inactive (D35): their API keys answer 401, their tasks stay, and GET /organization/{id}/ lists them under inactive_memberships",
+      )
+      .requiredOption('--user <id>', 'the member (user_...)')
+      .requiredOption('--org <id>', 'the organization (orga_...)')
+      .option('--json', 'print JSON')
+      .addOption(dbOption())
+      .action((opts) =>
+        withDb(cli, opts, async (db) => {
+          const { setMemberActive } = await import('../crm/accounts.js');
+          const { writeTransaction } = await import('../db/executor.js');
+          const changed = await writeTransaction(db, (trx) => setMemberActive(trx, opts.org, opts.user, active, Date.now()));
+          const state = active ? 'active' : 'inactive';
+          const text = changed
+            ? `${opts.user} is now ${state} in ${opts.org}` + (active ? '' : '; their API keys answer 401 (running servers notice within 5 seconds)')
+            : `${opts.user} was already ${state} in ${opts.org}; nothing changed`;
+          print(opts.json, { user_id: opts.user, organization_id: opts.org, active, changed }, text);
+        }),
+      );
+  }
 
   const apikey = program.command('apikey').description('API keys');
   apikey

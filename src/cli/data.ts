@@ -1,11 +1,22 @@
 /** `tasklane import` (a Close task dump) and `tasklane demo` (a fresh demo database). */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { dbOption, dbUrl, open, print, withDb, type CliContext } from './shared.js';
+import { dbOption, dbUrl, open, parsePort, print, withDb, type CliContext } from './shared.js';
 import { serve } from './serve.js';
 
 /** Files above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
+
+/** The size of a dump file in bytes. @throws Error naming the file when it is missing or not a file. */
+function dumpFileSize(file: string): number {
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error(`${file}: not a file`);
+    return st.size;
+  } catch (e) {
+    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: no such file` : (e as Error).message);
+  }
+}
 
 /** Registers `import` and `demo` on `program`. */
 export function registerData(program: Command, cli: CliContext): void {
@@ -16,12 +27,12 @@ export function registerData(program: Command, cli: CliContext): void {
     .requiredOption('--org <id>', 'organization to import into')
     .option('--json', 'print a JSON summary')
     .addOption(dbOption())
-    .action((file: string, opts) =>
-      withDb(cli, opts, async (db) => {
+    .action((file: string, opts) => {
+      const size = dumpFileSize(file);
+      return withDb(cli, opts, async (db) => {
         const { ImportError, importTaskDump } = await import('../tasks/importer.js');
         const { readDumpFile } = await import('./dumpfile.js');
         const { SingleBar, Presets } = await import('cli-progress');
-        const size = statSync(file).size;
         const bar = size >= PROGRESS_MIN_BYTES && process.stderr.isTTY ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} bytes' }, Presets.shades_classic) : null;
         bar?.start(size, 0);
         try {
@@ -35,18 +46,20 @@ export function registerData(program: Command, cli: CliContext): void {
           );
         } catch (e) {
           bar?.stop();
-          if (e instanceof ImportError) throw new Error(`import stopped at record ${e.index}: ${e.reason}; nothing was imported`);
+          if (e instanceof ImportError) throw new Error(`${file}: import stopped at record ${e.index}: ${e.reason}; nothing was imported`);
+          // A file that breaks part way: the records read before the break are not kept either (one transaction).
+          if ((e as Error).message.startsWith(`${file}:`)) throw new Error(`${(e as Error).message}; nothing was imported`);
           throw e;
         }
-      }),
-    );
+      });
+    });
 
   program
     .command('demo')
     .description('build a fresh demo database (two users, leads, contacts, the seed tasks, generated tasks) and print API keys')
     .addOption(dbOption())
     .option('--serve', 'then serve it')
-    .option('--port <port>', 'port (env PORT)', (v) => Number(v))
+    .option('--port <port>', 'port (env PORT)', parsePort)
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--json', 'print JSON')
     .action(async (opts) => {

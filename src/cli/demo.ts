@@ -8,7 +8,8 @@
  * awaiting a follow-up, an inbound SMS and an opportunity due today.
  *
  * The demo organization has the id of the seed example's organization, so the seed
- * tasks are served exactly as the example shows them.
+ * tasks are served with the example's values (under D34: every task with its type's
+ * keys and current names).
  */
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -125,9 +126,10 @@ export async function buildDemo(url: string, now: number = Date.now(), poolMax?:
         await createTask(ctx, { lead_id: lead.id, contact_id: lead.contacts[0].id, ...t });
         tasks++;
       }
-      // One task for the colleague in the other time zone.
+      // One task for the colleague in the other time zone, due tomorrow in their zone.
       const other = users[(i + 1) % users.length];
-      await createTask(ctx, { lead_id: lead.id, text: `Introduce ${other.name} to ${l.name}`, assigned_to: other.id, date: dayString(today + MS_PER_DAY) });
+      const theirTomorrow = dayString(todayDayMs(now, ianaZone(other.timezone)) + MS_PER_DAY);
+      await createTask(ctx, { lead_id: lead.id, text: `Introduce ${other.name} to ${l.name}`, assigned_to: other.id, date: theirTomorrow });
       tasks++;
     }
     const summary = await importTaskDump(db, org.id, readDumpFile(SEED_FIXTURE), { now });

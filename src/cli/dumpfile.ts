@@ -2,14 +2,25 @@
  * Reading a Close task list dump from a file as a stream, so files larger than memory
  * (or than V8's longest string) import: either the object `GET /task/` answers
  * (`{"data": [...], "has_more": ...}`) or a bare array of task objects.
- * Parsing is stream-json's.
+ * Parsing is stream-json's; what is not a task list is an error naming the file, and
+ * invalid JSON an error naming the file and where it breaks.
  */
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { chain } from 'stream-chain';
 import { parser } from 'stream-json/parser.js';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import type { DumpRecord } from '../tasks/importer.js';
+
+/** What a dump must be, in the words of every "not a task list" error. */
+const EXPECTED = 'expected a JSON array of tasks, or an object with a "data" array of tasks (what GET /task/ answers)';
+
+/**
+ * Largest file read whole to say exactly where its JSON breaks (V8's parser reports
+ * the position; the streaming parser does not). Above it the error names the range
+ * of bytes being read instead, so a broken huge dump does not need memory its size.
+ */
+const LOCATE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The first non-blank character of a file, to tell an array from an object. */
 function firstChar(path: string): string {
@@ -28,23 +39,106 @@ function firstChar(path: string): string {
   }
 }
 
+/** "line L, column C" of the character offset `at` of `text` (both 1-based). */
+function lineColumn(text: string, at: number): string {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return `line ${line}, column ${at - start + 1}`;
+}
+
+/**
+ * Where the JSON of `path` breaks, in words, for files up to `LOCATE_MAX_BYTES`: "at
+ * line L, column C" from V8's own parser (or the text around an unexpected token,
+ * which V8 quotes without a position), saying so when the file stops short; for
+ * larger files the byte range the streaming parser was reading (`bytesRead`).
+ */
+export function describeJsonBreak(path: string, bytesRead: number): string {
+  const size = statSync(path).size;
+  if (size <= LOCATE_MAX_BYTES) {
+    const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      const m = /at position (\d+)/.exec((e as Error).message);
+      if (m) {
+        const at = Number(m[1]);
+        return at >= text.trimEnd().length ? `it ends at ${lineColumn(text, at)} before the JSON is complete (is the file truncated?)` : `at ${lineColumn(text, at)}`;
+      }
+      if (/end of JSON input/.test((e as Error).message)) return `it ends at ${lineColumn(text, text.length)} before the JSON is complete (is the file truncated?)`;
+      // V8 names no position for an unexpected token, but quotes the text around it.
+      const excerpt = (e as Error).message.replace(/^Unexpected token .*?, /, '').replace(/ is not valid JSON$/, '');
+      return `around ${excerpt.replace(/\s+/g, ' ')}`;
+    }
+    return 'somewhere in the file';
+  }
+  return bytesRead >= size ? `it ends at byte ${size} before the JSON is complete (is the file truncated?)` : `within bytes ${Math.max(0, bytesRead - 65536)}-${bytesRead}`;
+}
+
+/** A stream-json token. */
+interface Token {
+  name: string;
+  value?: unknown;
+}
+
+/**
+ * Watches the tokens of an object dump for its top-level `data` key, and checks that
+ * it holds an array.
+ * @throws Error naming the file when `data` is not an array.
+ */
+function dataWatcher(path: string) {
+  let depth = 0;
+  let afterDataKey = false;
+  const state = { sawData: false };
+  const step = (token: Token): Token => {
+    if (afterDataKey && token.name !== 'startKey' && !token.name.endsWith('Chunk') && token.name !== 'endKey') {
+      afterDataKey = false;
+      if (token.name !== 'startArray') throw new Error(`${path}: "data" is not a list of tasks; ${EXPECTED}`);
+    }
+    if (token.name === 'startObject' || token.name === 'startArray') depth++;
+    else if (token.name === 'endObject' || token.name === 'endArray') depth--;
+    else if (token.name === 'keyValue' && depth === 1 && token.value === 'data') {
+      state.sawData = true;
+      afterDataKey = true;
+    }
+    return token;
+  };
+  return { step, state };
+}
+
 /**
  * Streams the task records of a dump file with their positions.
  * @param onBytes called with the number of bytes read so far (for a progress bar)
- * @throws Error when the file is neither an array nor an object with a `data` array,
- *   or is not valid JSON (the message says where).
+ * @throws Error naming the file when it is neither an array nor an object with a
+ *   `data` array (`{"foo": 1}` included), or is not valid JSON (the message says
+ *   where it breaks, and whether it stops short).
  */
 export async function* readDumpFile(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<DumpRecord> {
   const c = firstChar(path);
-  if (c !== '[' && c !== '{') throw new Error(`${path}: expected a JSON array of tasks or an object with a "data" array`);
+  if (c !== '[' && c !== '{') throw new Error(`${path}: ${c === '' ? 'the file is empty' : 'not a task list'}; ${EXPECTED}`);
   const source = createReadStream(path);
   let bytes = 0;
-  if (onBytes) source.on('data', (chunk) => onBytes((bytes += chunk.length)));
+  source.on('data', (chunk) => {
+    bytes += chunk.length;
+    onBytes?.(bytes);
+  });
+  const watcher = dataWatcher(path);
   const steps: unknown[] = [source, parser()];
-  if (c === '{') steps.push(pick({ filter: 'data' }));
+  if (c === '{') steps.push(watcher.step, pick({ filter: 'data' }));
   steps.push(streamArray());
   const pipeline = chain(steps as never);
-  for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
-    yield { index: item.key, value: item.value };
+  try {
+    for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+      yield { index: item.key, value: item.value };
+    }
+  } catch (e) {
+    const message = (e as Error).message;
+    if (message.startsWith(path + ':')) throw e;
+    const what = message.replace(/^Parser (cannot parse input: |has )/, '');
+    throw new Error(`${path}: not valid JSON, ${describeJsonBreak(path, bytes)} (${what})`);
   }
+  if (c === '{' && !watcher.state.sawData) throw new Error(`${path}: the object has no "data" key; ${EXPECTED}`);
 }

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Db } from '../db/connect.js';
-import { dbOption, open, print, type CliContext } from './shared.js';
+import { dbOption, open, parsePort, print, type CliContext } from './shared.js';
 
 /**
  * Starts the HTTP server on `db` and resolves once it listens; also starts the webhook
@@ -64,7 +64,7 @@ export function registerServe(program: Command, cli: CliContext): void {
     .command('serve')
     .description('serve the Close API under /api/v1')
     .addOption(dbOption())
-    .option('--port <port>', 'port (env PORT)', (v) => Number(v))
+    .option('--port <port>', 'port (env PORT)', parsePort)
     .option('--host <host>', 'address to bind (env HOST)')
     .option('--strict-params', 'answer 400 to unknown query parameters instead of ignoring them (D5)')
     .option(

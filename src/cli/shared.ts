@@ -4,7 +4,7 @@
  * result as text or JSON (`--json`). Modules are loaded by the command that needs
  * them (`await import(...)`), so `tasklane --help` loads none of them.
  */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connect.js';
 
@@ -41,3 +41,13 @@ export function print(json: boolean, value: Record<string, unknown>, text: strin
 
 /** The `--db` option every command takes. */
 export const dbOption = () => new Option('--db <url>', 'database: a SQLite file, postgres://... or pglite:[PATH] (env DATABASE_URL)');
+
+/**
+ * Parses a `--port` value: a whole number 0-65535 (0: any free port).
+ * @throws InvalidArgumentError (commander prints it with the option's name) for anything else.
+ */
+export function parsePort(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`a port is a whole number from 0 to 65535 (got "${value}").`);
+  return n;
+}

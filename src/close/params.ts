@@ -57,6 +57,26 @@ export function unknownParams(params: Params, known: ReadonlySet<string>): strin
 }
 
 /**
+ * True for a parameter that may be given more than once (D33): the list forms the
+ * decisions allow, `__in` lists (D12; Python's `requests` sends a list as repeated
+ * keys, `id__in=a&id__in=b`) and `_fields` (D9), whose values are merged.
+ */
+export function isRepeatableParam(name: string): boolean {
+  return name.endsWith('__in') || name === '_fields';
+}
+
+/**
+ * Names among `known` that `params` carries more than once though they take one value
+ * (D33), in the order they came. Unknown parameters are ignored anyway (D5) and not
+ * reported here.
+ */
+export function repeatedParams(params: Params, known: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const [name, values] of params) if (values.length > 1 && known.has(name) && !isRepeatableParam(name)) out.push(name);
+  return out;
+}
+
+/**
  * Parses an integer parameter in the framework's wording (D6, D7; reference §3.1).
  * @throws CloseError 400 `{"error": "<name> must be an integer (got \"abc\" instead)."}`
  */

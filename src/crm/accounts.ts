@@ -1,7 +1,10 @@
 /**
  * Organizations, users, memberships and API keys: who may call the API and as whom
  * (reference §2, §13.1-§13.3; decisions D16, D27), and the endpoints `/me/`, `/user/`,
- * `/user/{id}/`, `/organization/{id}/`. Users of other organizations are invisible (404).
+ * `/user/{id}/`, `/organization/{id}/`, `/api_key/{key}/`. Users of other organizations
+ * are invisible (404). A member may be inactive (D35): their keys answer 401, their
+ * tasks stay, and `/user/` and `/user/{id}/` still show them (Close's scripts look up
+ * an inactive user there to reassign their tasks).
  *
  * API keys belong to one user in one organization. Only the SHA-256 of a key is
  * stored; a key is shown once, when it is created, and compared in constant time.
@@ -11,8 +14,11 @@ import type { RequestContext } from '../context.js';
 import type { Executor } from '../db/executor.js';
 import type { OrganizationRow, UserRow } from '../db/schema.js';
 import {
+  findApiKey,
   findKeyByHash,
   findMember,
+  findMemberByEmail,
+  findMembership,
   findOrganization,
   insertApiKey,
   insertMembershipIfMissing,
@@ -21,6 +27,7 @@ import {
   listMembers,
   membershipsOf,
   organizationsOfUser,
+  setMembershipDeactivated,
 } from '../db/accounts.repo.js';
 import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newApiKeySecret, newId } from '../close/ids.js';
@@ -81,13 +88,18 @@ export interface NewUser {
 }
 
 /**
- * Creates a user and makes them a member of `organizationId`.
- * @throws Error when the time zone is not an IANA zone name.
+ * Creates a user and makes them a member of `organizationId`. Run it in a transaction
+ * (`writeTransaction`) so the user and the membership exist together or not at all.
+ * @throws Error when the time zone is not an IANA zone name, or when a member of the
+ *   organization already has this email (ignoring case): two users with one email
+ *   would make scripts that look users up by email pick one at random.
  */
 export async function createUser(ex: Executor, organizationId: string, input: NewUser, nowMs: number): Promise<UserRow> {
   if (input.timezone && !isValidIanaZone(input.timezone)) {
     throw new Error(`unknown time zone "${input.timezone}": use an IANA name such as America/New_York`);
   }
+  const same = await findMemberByEmail(ex, organizationId, input.email);
+  if (same) throw new Error(`${same.email} is already the email of ${same.id} in organization ${organizationId}; each member needs an email of their own`);
   const row: UserRow = {
     id: input.id ?? newId(ID_PREFIX.user),
     email: input.email,
@@ -110,12 +122,13 @@ export async function addMembership(ex: Executor, organizationId: string, userId
 /**
  * Creates an API key for a member of an organization.
  * @returns the key's id and the secret key, which is not stored and cannot be shown again.
- * @throws Error when the user is not a member of the organization.
+ * @throws Error when the user is not an active member of the organization.
  */
 export async function createApiKey(ex: Executor, organizationId: string, userId: string, nowMs: number): Promise<{ id: string; key: string }> {
-  if (!(await findMember(ex, organizationId, userId))) {
-    throw new Error(`user ${userId} is not a member of organization ${organizationId}`);
-  }
+  const membership = await findMembership(ex, organizationId, userId);
+  if (!membership) throw new Error(`user ${userId} is not a member of organization ${organizationId}`);
+  // D35: an inactive member's keys answer 401, so a new one would not work either.
+  if (membership.date_deactivated != null) throw new Error(`user ${userId} is inactive in organization ${organizationId}; reactivate them first (tasklane user reactivate)`);
   const key = newApiKeySecret();
   const id = newId(ID_PREFIX.apiKey).slice(0, ID_PREFIX.apiKey.length + 22);
   await insertApiKey(ex, { id, key_hash: hashApiKey(key), user_id: userId, organization_id: organizationId, date_created: nowMs });
@@ -213,6 +226,38 @@ export async function getOrganization(ctx: RequestContext, id: string): Promise<
   const org = id === ctx.organizationId ? await findOrganization(ex, id) : undefined;
   if (!org) throw CloseError.notFound('Organization');
   const members = await membershipsOf(ex, org.id);
-  const memberships = members.map((m) => serializeMembership(m, { id: m.membership_id, role_id: m.role_id, organization_id: m.organization_id }));
-  return { ...serializeOrganization(org), inactive_memberships: [], memberships, opportunity_statuses: opportunityStatuses(org.id) };
+  const json = (m: (typeof members)[number]) => serializeMembership(m, { id: m.membership_id, role_id: m.role_id, organization_id: m.organization_id });
+  return {
+    ...serializeOrganization(org),
+    inactive_memberships: members.filter((m) => m.date_deactivated != null).map(json),
+    memberships: members.filter((m) => m.date_deactivated == null).map(json),
+    opportunity_statuses: opportunityStatuses(org.id),
+  };
+}
+
+/**
+ * `GET /api_key/{key}/` (D35): the caller's own API key, named by its secret (as
+ * Close's scripts send it: `api.get('api_key/' + api_key)`) or by its id, as
+ * `{date_created, id, organization_id, user_id}`; the secret is never shown.
+ * @throws CloseError 404 for any other key, even one of the same organization.
+ */
+export async function getOwnApiKey(ctx: RequestContext, keyOrId: string): Promise<Record<string, unknown>> {
+  const own = ctx.apiKeyId !== null ? await findApiKey(ctx.db.kysely, ctx.apiKeyId) : undefined;
+  const asSecret = Buffer.from(hashApiKey(keyOrId), 'hex');
+  const matches = own !== undefined && (keyOrId === own.id || timingSafeEqual(asSecret, Buffer.from(own.key_hash, 'hex')));
+  if (!own || !matches) throw CloseError.notFound('ApiKey');
+  return { date_created: isoformat(Number(own.date_created)), id: own.id, organization_id: own.organization_id, user_id: own.user_id };
+}
+
+/**
+ * Makes `userId` an inactive member of `organizationId` (`active` false), or an active
+ * one again (D35). An inactive member keeps their tasks and is listed under
+ * `inactive_memberships`; their API keys answer 401 (after at most
+ * `AUTH_CACHE_TTL_MS` on a node that used the key just before).
+ * @returns false when the membership already was in that state.
+ * @throws Error when the user is not a member of the organization.
+ */
+export async function setMemberActive(ex: Executor, organizationId: string, userId: string, active: boolean, nowMs: number): Promise<boolean> {
+  if (!(await findMember(ex, organizationId, userId))) throw new Error(`user ${userId} is not a member of organization ${organizationId}`);
+  return (await setMembershipDeactivated(ex, organizationId, userId, active ? null : nowMs)) > 0;
 }

@@ -96,7 +96,8 @@ export function parseActivityQuery(params: Params, zone: RequestZone, type: stri
   }
   let orderBy: ActivityOrder = '-date_created';
   const rawOrder = first(params, '_order_by');
-  if (rawOrder !== undefined && rawOrder.trim() !== '') {
+  if (rawOrder !== undefined) {
+    // As on tasks (D14, D33): an empty `_order_by=` is a 400, not the default order.
     const o = rawOrder.trim();
     if ((ACTIVITY_ORDERS as readonly string[]).includes(o)) orderBy = o as ActivityOrder;
     else errors.add('_order_by', `Cannot order by "${rawOrder}": use date_created, -date_created, activity_at or -activity_at.`);

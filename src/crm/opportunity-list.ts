@@ -97,7 +97,8 @@ export async function listOpportunities(ctx: RequestContext, params: Params, pag
   }
   let order: { column: OpportunityOrderColumn; desc: boolean } = { column: 'date_created', desc: true };
   const rawOrder = first(params, '_order_by')?.trim();
-  if (rawOrder) {
+  // As on tasks (D14, D33): an empty `_order_by=` is a 400, not the default order.
+  if (rawOrder !== undefined) {
     const desc = rawOrder.startsWith('-');
     const name = desc ? rawOrder.slice(1) : rawOrder;
     if (!(ORDERS as readonly string[]).includes(name)) errors.add('_order_by', `Cannot order by "${rawOrder}": use ${ORDERS.join(', ')}, each with - for descending.`);

@@ -16,14 +16,40 @@ export interface KeyLookup {
   timezone: string | null;
 }
 
-/** The API key with hash `keyHash` and its user's zone, or undefined. */
+/**
+ * The API key with hash `keyHash` and its user's zone, or undefined; also undefined
+ * when the key's user is not an active member of the key's organization (D35: a
+ * deactivated user's keys answer 401).
+ */
 export async function findKeyByHash(ex: Executor, keyHash: string): Promise<KeyLookup | undefined> {
   return ex
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
+    .innerJoin('memberships', (j) => j.onRef('memberships.user_id', '=', 'api_keys.user_id').onRef('memberships.organization_id', '=', 'api_keys.organization_id'))
     .select(['api_keys.id', 'api_keys.key_hash', 'api_keys.user_id', 'api_keys.organization_id', 'users.timezone'])
     .where('api_keys.key_hash', '=', keyHash)
+    .where('memberships.date_deactivated', 'is', null)
     .executeTakeFirst();
+}
+
+/** The API key `id` (its hash, never a secret), or undefined. */
+export async function findApiKey(ex: Executor, id: string): Promise<ApiKeyRow | undefined> {
+  return ex.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Makes a membership inactive (`deactivatedAt` ms) or active again (null) (D35).
+ * @returns the number of memberships changed: 0 when the user is no member, or already in that state.
+ */
+export async function setMembershipDeactivated(ex: Executor, organizationId: string, userId: string, deactivatedAt: number | null): Promise<number> {
+  const r = await ex
+    .updateTable('memberships')
+    .set({ date_deactivated: deactivatedAt })
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .where('date_deactivated', deactivatedAt === null ? 'is not' : 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 export async function insertOrganization(ex: Executor, row: OrganizationRow): Promise<void> {
@@ -82,6 +108,22 @@ export async function findMember(ex: Executor, organizationId: string, userId: s
     .executeTakeFirst();
 }
 
+/** The member of an organization whose email is `email`, ignoring case, or undefined. */
+export async function findMemberByEmail(ex: Executor, organizationId: string, email: string): Promise<UserRow | undefined> {
+  return ex
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .selectAll('users')
+    .where('memberships.organization_id', '=', organizationId)
+    .where((eb) => eb(eb.fn('lower', ['users.email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+}
+
+/** The membership of `userId` in `organizationId`, or undefined for a non-member. */
+export async function findMembership(ex: Executor, organizationId: string, userId: string): Promise<MembershipRow | undefined> {
+  return ex.selectFrom('memberships').selectAll().where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+}
+
 /** The role (`admin`, `user`) of a member, or undefined for a non-member. */
 export async function membershipRole(ex: Executor, organizationId: string, userId: string): Promise<string | undefined> {
   const m = await ex
@@ -121,19 +163,20 @@ export async function organizationsOfUser(ex: Executor, userId: string): Promise
 }
 
 /** A user of a membership listing, with the membership's own fields. */
-export type MemberWithMembership = UserRow & { membership_id: string; role_id: string; organization_id: string };
+export type MemberWithMembership = UserRow & { membership_id: string; role_id: string; organization_id: string; date_deactivated: number | null };
 
-/** Memberships of an organization with their users, by last then first name. */
+/** Memberships of an organization with their users, active and inactive (`date_deactivated`), by last then first name. */
 export async function membershipsOf(ex: Executor, organizationId: string): Promise<MemberWithMembership[]> {
   return ex
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
     .selectAll('users')
-    .select(['memberships.id as membership_id', 'memberships.role_id', 'memberships.organization_id'])
+    .select(['memberships.id as membership_id', 'memberships.role_id', 'memberships.organization_id', 'memberships.date_deactivated'])
     .where('memberships.organization_id', '=', organizationId)
     .orderBy('users.last_name')
     .orderBy('users.first_name')
-    .execute();
+    .orderBy('users.id')
+    .execute() as Promise<MemberWithMembership[]>;
 }
 
 export async function insertApiKey(ex: Executor, row: ApiKeyRow): Promise<void> {

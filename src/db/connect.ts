@@ -15,8 +15,8 @@
  * columns as JS numbers (ms instants fit in 2^53), booleans as integers 0/1.
  * SQLite and PostgreSQL specifics live here and in `dialect.ts`, nowhere else.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
@@ -24,12 +24,13 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
-import { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
+import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_events.js';
 import * as m0003 from './migrations/0003_generated.js';
+import * as m0004 from './migrations/0004_memberships.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_events': m0002,
   '0003_generated': m0003,
+  '0004_memberships': m0004,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
@@ -160,10 +162,26 @@ function parseInt8(text: string): number {
   return n;
 }
 
+/**
+ * Opens the SQLite file at `path`, creating its folder when missing.
+ * @throws Error naming the path when it is a folder or cannot be opened.
+ */
+function openSqliteFile(path: string): BetterSqlite3.Database {
+  if (path === ':memory:') return new BetterSqlite3(path);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new Error(`${path} is a folder, not a SQLite database file; give a file path such as ${join(path, 'tasklane.db')}`);
+  }
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    return new BetterSqlite3(path);
+  } catch (e) {
+    throw new Error(`cannot open the SQLite database ${path}: ${(e as Error).message}`);
+  }
+}
+
 function openSqlite(url: string): Db {
   const path = sqlitePathFromUrl(url);
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const raw = new BetterSqlite3(path);
+  const raw = openSqliteFile(path);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
@@ -250,10 +268,11 @@ export async function dumpFreshPgliteDb(): Promise<Blob> {
 /**
  * Opens the database at `url` and applies pending migrations (issue: "migrations
  * applied on start"; issue 4: the same code on SQLite, PostgreSQL and PGlite).
- * @throws Error for a file that cannot be opened, a server that cannot be reached,
- *   or a migration that fails.
+ * @throws Error for a URL of an unknown scheme, a file that cannot be opened (naming
+ *   its path), a server that cannot be reached, or a migration that fails.
  */
 export async function openDb(url: string = DEFAULT_DB_PATH, opts: OpenDbOptions = {}): Promise<Db> {
+  checkDatabaseUrl(url);
   const db = isPostgresUrl(url) ? openPostgres(url, opts) : isPgliteUrl(url) ? await openPglite(url) : openSqlite(url);
   if (opts.migrate !== false) {
     try {

@@ -36,6 +36,8 @@ export interface MembershipRow {
   user_id: string;
   role_id: string;
   date_created: number;
+  /** When the member was made inactive (ms UTC; D35, migration 0004), null while active. */
+  date_deactivated?: number | null;
 }
 
 export interface ApiKeyRow {
@@ -97,12 +99,6 @@ export interface TaskRow {
   object_id: string | null;
   /** JSON object of the type-specific fields kept outside columns (see `tasks/types.ts`). */
   extra: string | null;
-  /**
-   * JSON `{"names": {"created_by_name": "..."}, "omit": ["due_date"]}` kept by the
-   * importer where a dump served names or a key set that differ from the live rule,
-   * so an imported task is served exactly as the dump showed it. Null otherwise.
-   */
-  wire_overrides: string | null;
   /**
    * What automatic completion matches on (D30; migration 0003): `phone:+E164` for
    * call and SMS tasks, `thread:acti_…` for email tasks, `opportunity:oppo_…` for

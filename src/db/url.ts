@@ -26,6 +26,22 @@ export function isPgliteUrl(url: string): boolean {
   return url.startsWith('pglite:');
 }
 
+/** Schemes a `DATABASE_URL` may start with; anything else is refused (`checkDatabaseUrl`). */
+const KNOWN_SCHEMES = new Set(['sqlite', 'file', 'postgres', 'postgresql', 'pglite']);
+
+/**
+ * Refuses a URL whose scheme names no backend Tasklane has (`mysql://...` would
+ * otherwise open a SQLite file called `mysql:`). A plain path, `:memory:` and a
+ * Windows drive letter (`C:\...`) are paths.
+ * @throws Error naming the scheme and what is accepted.
+ */
+export function checkDatabaseUrl(url: string): void {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(url);
+  if (m && !KNOWN_SCHEMES.has(m[1].toLowerCase())) {
+    throw new Error(`unknown database URL scheme "${m[1]}:" in ${redactUrl(url)}: use a SQLite file path (or sqlite:PATH), postgres://USER@HOST:PORT/DATABASE, or pglite:[PATH]`);
+  }
+}
+
 /** The URL with its password replaced by `***`, for logs and messages. */
 export function redactUrl(url: string): string {
   if (!isPostgresUrl(url)) return url;

@@ -3,7 +3,7 @@
  * build exactly what production runs (architecture note 4).
  */
 import { createRequire } from 'node:module';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Db } from '../db/connect.js';
 import { ping } from '../db/executor.js';
 import { systemClock, type Clock } from '../context.js';
@@ -53,10 +53,25 @@ const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../package.js
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
 export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...activityRoutes, ...opportunityRoutes, ...eventRoutes, ...webhookRoutes];
 
+/** A request URL for logs: the secret of `GET /api_key/{key}/` (D35) replaced by `***`. */
+export function redactRequestUrl(url: string): string {
+  return url.replace(/(\/api_key\/+)[^/?#]+/i, '$1***');
+}
+
+/** Fastify's request log fields, with the URL redacted (`redactRequestUrl`). */
+const requestSerializer = (req: FastifyRequest) => ({ method: req.method, url: redactRequestUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort });
+
+/** The logger option with the request serializer that keeps API keys out of logs. */
+function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return { ...base, serializers: { ...(base as { serializers?: object }).serializers, req: requestSerializer } } as FastifyServerOptions['logger'];
+}
+
 /** Builds the app; call `listen` or `inject` on the result. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: loggerOption(opts.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     frameworkErrors,
     clientErrorHandler,

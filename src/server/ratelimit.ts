@@ -7,11 +7,11 @@
  * describing whichever bucket is closer to empty; a request that finds a bucket empty
  * answers 429 with `Retry-After: S` and a JSON body with the numbers as numbers.
  *
- * The 429 body deviates from D31's flat `{"error": "...", ...}` in one point: `error`
- * is an object `{"message", "rate_reset", "rate_window", "rate_endpoint_group"}` and
- * the same numbers also stand at the top level. Close's official Python client reads
- * `body["error"]["rate_reset"]` to know how long to sleep; with a string there it
- * raises TypeError and gives up (closeio_api `_get_rate_limit_sleep_time`).
+ * The 429 body is D31's as revised: `error` is an object `{"message", "rate_reset",
+ * "rate_window", "rate_endpoint_group"}` and the same numbers also stand at the top
+ * level. Close's official Python client sleeps `body["error"]["rate_reset"]`
+ * (closeio_api `_get_rate_limit_sleep_time`; a string there would make it give up),
+ * Airbyte reads the same, the Singer tap and closex read the top-level copy.
  *
  * Buckets live in this process: with several nodes each node limits on its own (the
  * shared store of D31 is future work with the multi-node backend).

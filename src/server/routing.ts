@@ -1,7 +1,7 @@
 /**
  * How a Close resource route is served: authentication (D27), the request's zone
  * (D16), parameters from the query string or a body's `_params` (D3), ignored
- * parameters reported or refused (D5), `X-HTTP-Method-Override` on POST (D3), and
+ * parameters reported or refused (D5), repeated ones refused (D33), `X-HTTP-Method-Override` on POST (D3), and
  * Close's answer for a POST to an object URL (reference §6.2).
  *
  * Routes are declared as data (`CloseRoute`), so the same list drives Fastify's
@@ -12,7 +12,7 @@ import type { TSchema } from 'typebox';
 import type { Clock, RequestContext } from '../context.js';
 import type { Db } from '../db/connect.js';
 import { CloseError, METHOD_NOT_ALLOWED_TEXT } from '../close/errors.js';
-import { paramsFromJson, paramsFromQueryString, parseFields, unknownParams, type Params } from '../close/params.js';
+import { paramsFromJson, paramsFromQueryString, parseFields, repeatedParams, unknownParams, type Params } from '../close/params.js';
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
@@ -112,6 +112,11 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
       throw CloseError.validation(Object.fromEntries(ignored.map((n) => [n, 'Unknown parameter.'])));
     }
     reply.header('X-Ignored-Params', ignored.join(','));
+  }
+  // D33: a parameter that takes one value, given twice, is a client bug; picking one hides it.
+  const repeated = repeatedParams(params, route.knownParams);
+  if (repeated.length) {
+    throw CloseError.validation(Object.fromEntries(repeated.map((n) => [n, `Given ${params.get(n)!.length} times; give it once (only __in lists and _fields may repeat).`])));
   }
   // One instant for the whole request, so every rule in it agrees on "now".
   const requestTime = opts.clock();

@@ -46,7 +46,6 @@ export async function insertGeneratedTask(ex: Executor, ctx: RequestContext, dra
     object_type: draft.object_type,
     object_id: draft.object_id,
     extra: JSON.stringify(draft.fields),
-    wire_overrides: null,
     match_key: draft.match_key,
     date_created: now,
     date_updated: now,

@@ -137,7 +137,8 @@ export function parseTaskQuery(params: Params, zone: RequestZone, bounds: ViewBo
 
   let orderBy: TaskOrder = 'date';
   const rawOrder = first(params, '_order_by');
-  if (rawOrder !== undefined && rawOrder.trim() !== '') {
+  if (rawOrder !== undefined) {
+    // D33: `_order_by=` (empty) is "anything else" under D14, a 400, not the default order.
     const o = rawOrder.trim();
     if ((TASK_ORDERS as readonly string[]).includes(o)) orderBy = o as TaskOrder;
     else errors.add('_order_by', `Cannot order by "${rawOrder}": use date, -date, date_created or -date_created.`);

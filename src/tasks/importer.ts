@@ -12,9 +12,11 @@
  *   and reason, and nothing of the file is kept;
  * - generated tasks get the `match_key` made ones have, so they complete the same way
  *   (a call back to the number of an imported missed call completes it, D30);
- * - where the dump shows a name that differs from the named object's current name, or
- *   lacks a key the type normally has, the task keeps what the dump showed
- *   (`TaskRow.wire_overrides`), so it is served exactly as Close served it.
+ * - D34: a task's keys depend on its type alone. A key the dump lacks gets the value a
+ *   new task of that type would have (`text` "" on lead and SMS tasks, `is_dateless`
+ *   false, null for the type's other fields); values the dump has are kept; keys the
+ *   type does not have are dropped; names (`assigned_to_name`, `lead_name`, ...) and
+ *   `view` are not stored but computed on every read, as for any task.
  */
 import type { Db } from '../db/connect.js';
 import type { TaskRow } from '../db/schema.js';
@@ -26,8 +28,7 @@ import { taskOwners } from '../db/tasks.repo.js';
 import { parseCloseDate } from '../close/dates.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { parsePhone } from '../close/phones.js';
-import { COLUMN_FIELDS, COMMON_FIELDS, OPTIONAL_FIELDS, TYPE_FIELDS, isTaskType, type TaskType } from './types.js';
-import type { WireOverrides } from './serialize.js';
+import { PRIORITIES, RESOLUTIONS, TYPE_FIELDS, extraFieldsOf, isTaskType, type TaskType } from './types.js';
 import { matchKeyOf } from './generated/rules.js';
 import { loadImportedTasks } from './writes.js';
 
@@ -66,9 +67,6 @@ const USER_FIELDS = [
   ['created_by', 'created_by_name'],
   ['updated_by', 'updated_by_name'],
 ] as const;
-/** Keys a record may carry that are not stored as such (computed on the way out). */
-const DERIVED = new Set(['view', 'due_date', 'organization_id', ...USER_FIELDS.map(([, n]) => n), 'lead_name', 'contact_name']);
-
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 function splitName(name: string): { first_name: string; last_name: string } {
@@ -215,34 +213,27 @@ class ImportContext {
     const contactId = optionalString(rec, 'contact_id', index);
     const text = optionalString(rec, 'text', index);
     if (type === 'lead' && !leadId) throw new ImportError(index, 'a lead task needs a lead_id');
-    for (const k of ['object_type', 'object_id', 'priority', 'resolution']) optionalString(rec, k, index);
+    for (const k of ['object_type', 'object_id']) optionalString(rec, k, index);
+    for (const [k, allowed] of [['priority', PRIORITIES], ['resolution', RESOLUTIONS]] as const) {
+      const v = optionalString(rec, k, index);
+      if (v !== null && !(allowed as readonly string[]).includes(v)) throw new ImportError(index, `${k} must be ${allowed.join(', ')} or null (got ${JSON.stringify(v)})`);
+    }
 
-    const names: Record<string, string | null> = {};
-    const keep = (field: string, live: string | null) => {
-      if (has(rec, field) && rec[field] !== live) names[field] = rec[field] as string | null;
-    };
+    // Names are computed on read (D34); the dump's names only name what it creates.
     for (const [idField, nameField] of USER_FIELDS) {
       const uid = optionalString(rec, idField, index);
       const recordName = optionalString(rec, nameField, index);
-      keep(nameField, uid ? await this.user(uid, recordName, index) : null);
+      if (uid) await this.user(uid, recordName, index);
     }
     const leadName = optionalString(rec, 'lead_name', index);
-    keep('lead_name', leadId ? await this.lead(leadId, leadName, index) : null);
+    if (leadId) await this.lead(leadId, leadName, index);
     const contactName = optionalString(rec, 'contact_name', index);
-    keep('contact_name', contactId ? await this.contact(contactId, contactName, leadId, index) : null);
+    if (contactId) await this.contact(contactId, contactName, leadId, index);
 
     const typeFields = TYPE_FIELDS[type as TaskType];
+    // The type's own fields the dump has (D34); a missing one is served null, as a new task's.
     const extra: Record<string, unknown> = {};
-    for (const k of Object.keys(rec)) {
-      if (COLUMN_FIELDS.has(k) || DERIVED.has(k)) continue;
-      if ((COMMON_FIELDS as readonly string[]).includes(k) || (OPTIONAL_FIELDS as readonly string[]).includes(k)) continue;
-      extra[k] = rec[k]; // the type's own fields, and any field this version does not know
-    }
-    const standard = [...COMMON_FIELDS, ...typeFields];
-    const omit = standard.filter((k) => !has(rec, k));
-    const overrides: WireOverrides = {};
-    if (Object.keys(names).length) overrides.names = names;
-    if (omit.length) overrides.omit = omit;
+    for (const k of extraFieldsOf(type as TaskType)) if (has(rec, k)) extra[k] = rec[k];
 
     return {
       id,
@@ -263,7 +254,6 @@ class ImportContext {
       object_type: (rec.object_type as string | null | undefined) ?? null,
       object_id: (rec.object_id as string | null | undefined) ?? null,
       extra: Object.keys(extra).length ? JSON.stringify(extra) : null,
-      wire_overrides: overrides.names || overrides.omit ? JSON.stringify(overrides) : null,
       match_key: matchKeyOf(type, extra, (rec.object_id as string | null | undefined) ?? null, (t) => parsePhone(t)?.e164 ?? null),
       date_created: dateCreated,
       date_updated: dateUpdated,

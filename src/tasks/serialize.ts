@@ -2,9 +2,11 @@
  * The one mapper from a stored task (row plus current names) to Close's task JSON
  * for a viewer in a zone at an instant (reference §10; decisions D17-D19).
  *
- * Output keys are sorted, as Close's JSON is. Each type gets exactly the fields of
- * `tasks/types.ts`; `priority` and `resolution` appear only when set (reference §10.1).
- * `view` is computed at read time (D17).
+ * Output keys are sorted, as Close's JSON is. D34: a task's keys depend on its `_type`
+ * alone (`taskKeysOf`): every task of a type carries the same keys, `priority` and
+ * `resolution` included (null when unset), whatever an imported dump showed; names
+ * are the named objects' current names; `view` is always present, computed at read
+ * time (D17).
  */
 import { dateOnlyFromMs, formatCloseDate, isoformat, type CloseDate } from '../close/dates.js';
 import type { RequestZone } from '../close/zone.js';
@@ -16,16 +18,13 @@ import { COMMON_FIELDS, OPTIONAL_FIELDS, TYPE_FIELDS, isTaskType, type TaskType 
 /** Close's JSON for one task. */
 export type TaskJson = Record<string, unknown>;
 
-/** What the importer keeps when a dump differs from the live rules (see `TaskRow.wire_overrides`). */
-export interface WireOverrides {
-  names?: Record<string, string | null>;
-  omit?: string[];
-}
-
 const keyOrderCache = new Map<string, string[]>();
 
-/** Sorted wire keys of a task type, including the optional ones. */
-function keysOf(type: string): string[] {
+/**
+ * The sorted wire keys of every task of `type` (D34): the common fields, the type's
+ * own fields (`TYPE_FIELDS`), `priority` and `resolution`.
+ */
+export function taskKeysOf(type: string): string[] {
   let keys = keyOrderCache.get(type);
   if (!keys) {
     const typeFields = isTaskType(type) ? TYPE_FIELDS[type as TaskType] : [];
@@ -62,16 +61,12 @@ interface RowView {
   dateText: string;
   date: CloseDate;
   extra: Record<string, unknown> | null;
-  names: Record<string, string | null> | undefined;
   bounds: ViewBounds;
 }
 
 const nameField =
   (field: 'assigned_to_name' | 'created_by_name' | 'updated_by_name' | 'lead_name' | 'contact_name', idField: 'assigned_to' | 'created_by' | 'updated_by' | 'lead_id' | 'contact_id') =>
-  (v: RowView): unknown => {
-    if (v.names && field in v.names) return v.names[field];
-    return v.row[idField] === null ? null : v.row[field];
-  };
+  (v: RowView): unknown => (v.row[idField] === null ? null : v.row[field]);
 
 /** How each common or column-backed field is computed; other fields come from `extra`. */
 const FIELD: Record<string, (v: RowView) => unknown> = {
@@ -110,7 +105,7 @@ const plans = new Map<string, [string, (v: RowView) => unknown][]>();
 function planOf(type: string): [string, (v: RowView) => unknown][] {
   let plan = plans.get(type);
   if (!plan) {
-    plan = keysOf(type).map((k) => [k, FIELD[k] ?? fromExtra(k)]);
+    plan = taskKeysOf(type).map((k) => [k, FIELD[k] ?? fromExtra(k)]);
     plans.set(type, plan);
   }
   return plan;
@@ -119,22 +114,8 @@ function planOf(type: string): [string, (v: RowView) => unknown][] {
 function toJson(row: TaskWithNames, bounds: ViewBounds): TaskJson {
   const date = rowDate(row);
   const extra: Record<string, unknown> | null = row.extra ? JSON.parse(row.extra) : null;
-  const overrides: WireOverrides | null = row.wire_overrides ? JSON.parse(row.wire_overrides) : null;
-  const omit = overrides?.omit;
-  const v: RowView = { row, date, dateText: formatCloseDate(date), extra, names: overrides?.names, bounds };
+  const v: RowView = { row, date, dateText: formatCloseDate(date), extra, bounds };
   const out: TaskJson = {};
-  for (const [key, compute] of planOf(row.type)) {
-    if (omit && omit.includes(key)) continue;
-    const value = compute(v);
-    if (value == null && (key === 'priority' || key === 'resolution')) continue;
-    out[key] = value;
-  }
-  if (!extra) return out;
-  // Fields an imported dump carried that this type does not define are served as they came.
-  const known = keysOf(row.type);
-  let additional: string[] | null = null;
-  for (const key in extra) if (!known.includes(key)) (additional ??= []).push(key);
-  if (!additional) return out;
-  for (const key of additional) out[key] = extra[key];
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const [key, compute] of planOf(row.type)) out[key] = compute(v);
+  return out;
 }

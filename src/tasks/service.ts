@@ -87,7 +87,6 @@ export async function createTask(ctx: RequestContext, body: TaskWriteBody): Prom
       object_type: null,
       object_id: null,
       extra: null,
-      wire_overrides: null,
       date_created: now,
       date_updated: now,
     };

@@ -4,7 +4,8 @@
  *
  * Every task has the common fields. Each type adds the fields the seed example shows
  * for it, and no others; `lead` and `outgoing_call` (the types users create) also
- * carry `is_dateless` and `due_date` (reference §8.2, D20).
+ * carry `is_dateless` and `due_date` (reference §8.2, D20); every type carries
+ * `priority` and `resolution`. D34: these keys depend on the type alone.
  */
 
 export const TASK_TYPES = [
@@ -91,7 +92,7 @@ export function extraFieldsOf(t: TaskType): string[] {
   return TYPE_FIELDS[t].filter((f) => !COLUMN_FIELDS.has(f));
 }
 
-/** Optional fields shown only when set (reference §10.1: `priority`, `resolution`). */
+/** `priority` and `resolution` (reference §10.1): on every task of every type, null when unset (D34). */
 export const OPTIONAL_FIELDS = ['priority', 'resolution'] as const;
 
 export const PRIORITIES = ['high', 'medium'] as const;

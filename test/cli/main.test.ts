@@ -4,7 +4,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -103,4 +103,67 @@ test('bad configuration fails fast with the variable named', () => {
   const r = run(['org', 'create', '--name', 'X', '--db', join(dir, 'cfg.db')], { PORT: 'eighty' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /PORT must be a port number/);
+});
+
+test('user deactivate and reactivate: a running server refuses the key within seconds and lists the member as inactive (D35)', async () => {
+  const db = join(dir, 'members.db');
+  const orgId = run(['org', 'create', '--name', 'Acme', '--db', db]).stdout.trim();
+  const annId = run(['user', 'create', '--org', orgId, '--email', 'ann@acme.test', '--first-name', 'Ann', '--last-name', 'Lee', '--db', db]).stdout.trim();
+  const leoId = run(['user', 'create', '--org', orgId, '--email', 'leo@acme.test', '--first-name', 'Leo', '--last-name', 'Leaver', '--db', db]).stdout.trim();
+  const annKey = run(['apikey', 'create', '--user', annId, '--org', orgId, '--db', db]).stdout.trim();
+  const leoKey = run(['apikey', 'create', '--user', leoId, '--org', orgId, '--db', db]).stdout.trim();
+  const server = await serve(['--db', db]);
+  const get = (key: string, path: string) => fetch(`${server.url}/api/v1${path}`, { headers: { authorization: 'Basic ' + Buffer.from(key + ':').toString('base64') } });
+  try {
+    assert.equal((await get(leoKey, '/me/')).status, 200);
+    const off = run(['user', 'deactivate', '--user', leoId, '--org', orgId, '--db', db, '--json']);
+    assert.equal(off.status, 0, off.stderr);
+    assert.deepEqual(JSON.parse(off.stdout), { user_id: leoId, organization_id: orgId, active: false, changed: true });
+    // The server remembers a key's owner for at most 5 seconds (AUTH_CACHE_TTL_MS).
+    let status = 200;
+    for (const started = Date.now(); status === 200 && Date.now() - started < 8000; ) {
+      status = (await get(leoKey, '/me/')).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(status, 401);
+    const org = await (await get(annKey, `/organization/${orgId}/`)).json();
+    assert.deepEqual(org.inactive_memberships.map((m: { user_id: string }) => m.user_id), [leoId]);
+    assert.deepEqual(org.memberships.map((m: { user_id: string }) => m.user_id), [annId]);
+    assert.match(run(['user', 'deactivate', '--user', leoId, '--org', orgId, '--db', db]).stdout, /already inactive/);
+    assert.match(run(['apikey', 'create', '--user', leoId, '--org', orgId, '--db', db]).stderr, /inactive in organization .*tasklane user reactivate/);
+    const on = run(['user', 'reactivate', '--user', leoId, '--org', orgId, '--db', db]);
+    assert.equal(on.status, 0, on.stderr);
+    assert.match(on.stdout, new RegExp(`${leoId} is now active in ${orgId}`));
+    assert.equal((await get(leoKey, '/me/')).status, 200, 'a refused key is not remembered');
+    const stranger = run(['user', 'deactivate', '--user', 'user_nobody', '--org', orgId, '--db', db]);
+    assert.equal(stranger.status, 1);
+    assert.match(stranger.stderr, /user_nobody is not a member of organization/);
+  } finally {
+    server.stop();
+  }
+});
+
+test('CLI messages name the problem: unknown URL schemes, a folder as --db, --port abc, a second user with one email', () => {
+  const mysql = run(['migrate', '--db', 'mysql://root@127.0.0.1/tasks']);
+  assert.equal(mysql.status, 1);
+  assert.match(mysql.stderr, /unknown database URL scheme "mysql:" in mysql:\/\/root@127\.0\.0\.1\/tasks: use a SQLite file path/);
+  const env = run(['migrate'], { DATABASE_URL: 'mysql://root@127.0.0.1/tasks' });
+  assert.equal(env.status, 1);
+  assert.match(env.stderr, /DATABASE_URL: unknown database URL scheme "mysql:"/);
+  assert.equal(existsSync('mysql:') || existsSync(join(dir, 'mysql:')), false, 'no file named mysql: was made');
+  const folder = run(['migrate', '--db', dir]);
+  assert.equal(folder.status, 1);
+  assert.ok(folder.stderr.includes(`${dir} is a folder, not a SQLite database file; give a file path such as ${join(dir, 'tasklane.db')}`), folder.stderr);
+  for (const command of [['serve'], ['demo', '--db', join(dir, 'port.db')]]) {
+    const port = run([...command, '--port', 'abc']);
+    assert.equal(port.status, 1);
+    assert.match(port.stderr, /option '--port <port>' argument 'abc' is invalid\. a port is a whole number from 0 to 65535 \(got "abc"\)\./);
+  }
+  const db = join(dir, 'emails.db');
+  const orgId = run(['org', 'create', '--name', 'Acme', '--db', db]).stdout.trim();
+  const user = (email: string) => run(['user', 'create', '--org', orgId, '--email', email, '--first-name', 'Ann', '--last-name', 'Lee', '--db', db]);
+  assert.equal(user('ann@acme.test').status, 0);
+  const twice = user('Ann@Acme.test');
+  assert.equal(twice.status, 1);
+  assert.match(twice.stderr, /ann@acme\.test is already the email of user_\w+ in organization orga_\w+; each member needs an email of their own/);
 });

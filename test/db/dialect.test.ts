@@ -94,7 +94,6 @@ function dateOnlyTask(id: string, dayMs: number): TaskRow {
     object_type: null,
     object_id: null,
     extra: null,
-    wire_overrides: null,
     date_created: 0,
     date_updated: 0,
   };

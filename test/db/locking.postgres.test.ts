@@ -113,6 +113,6 @@ test('a bulk update waiting behind a delete and a reassignment counts and change
   const list = (await h.req('GET', `/api/v1/task/?lead_id=${lead}&_fields=id,priority,assigned_to`)).body.data;
   const byId = Object.fromEntries(list.map((t: any) => [t.id, t]));
   assert.equal(byId[a.id], undefined);
-  assert.equal(byId[b.id].priority, undefined, 'b kept no priority');
+  assert.equal(byId[b.id].priority, null, 'b kept no priority');
   assert.equal(byId[c.id].priority, 'medium');
 });

@@ -1,7 +1,7 @@
 /**
  * Migration 0003 (src/db/migrations/0003_generated.ts) on a database that already
  * holds contacts: their phones and emails are copied into the lookups; and the
- * migration is reversible (down, then up again).
+ * migration is reversible (down, then up again), as is 0004 (inactive memberships).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { openDb, migrate } from '../../src/db/connect.js';
 import * as m0001 from '../../src/db/migrations/0001_core.js';
 import * as m0002 from '../../src/db/migrations/0002_events.js';
 import * as m0003 from '../../src/db/migrations/0003_generated.js';
+import * as m0004 from '../../src/db/migrations/0004_memberships.js';
 
 test('0003 backfills the phone and email lookups of existing contacts, and goes down and up again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-migration-'));
@@ -46,15 +47,18 @@ test('0003 backfills the phone and email lookups of existing contacts, and goes 
     ]);
     assert.deepEqual(await db.kysely.selectFrom('contact_emails').select(['email', 'contact_id']).execute(), [{ email: 'olde@old.example', contact_id: 'cont_old' }]);
 
-    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003 });
-    const down = await both.migrateDown();
+    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003, '0004_memberships': m0004 });
+    const down = await both.migrateTo('0002_events');
     assert.equal(down.error, undefined);
+    assert.deepEqual(down.results?.map((r) => [r.migrationName, r.direction]), [['0004_memberships', 'Down'], ['0003_generated', 'Down']]);
+    assert.ok(!(await db.kysely.introspection.getTables()).find((x) => x.name === 'memberships')!.columns.some((c) => c.name === 'date_deactivated'));
     const tables = (await db.kysely.introspection.getTables()).map((x) => x.name);
     assert.ok(!tables.includes('opportunities') && !tables.includes('contact_phones'));
     assert.ok(!(await db.kysely.introspection.getTables()).find((x) => x.name === 'tasks')!.columns.some((c) => c.name === 'match_key'));
     assert.equal((await db.kysely.selectFrom('contacts').select('id').execute()).length, 1, 'down keeps the core data');
     const up = await both.migrateToLatest();
     assert.equal(up.error, undefined);
+    assert.ok((await db.kysely.introspection.getTables()).find((x) => x.name === 'memberships')!.columns.some((c) => c.name === 'date_deactivated'));
     assert.equal((await db.kysely.selectFrom('contact_phones').selectAll().execute()).length, 1);
   } finally {
     await db.close();

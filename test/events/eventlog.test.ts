@@ -355,7 +355,7 @@ test('work no request caused (a generated task) records events with null actor f
       created_by: null, updated_by: null, text: null, is_complete: 0, is_dateless: 0, date_ms: T0, date_is_day: 0,
       priority: null, resolution: null, object_type: null, object_id: null,
       extra: JSON.stringify({ phone: '+16503334444', local_phone: '+16505550000', phone_formatted: '+1 650-333-4444', phone_number_description: 'California' }),
-      wire_overrides: null, date_created: T0, date_updated: T0,
+      date_created: T0, date_updated: T0,
     } }]);
     assert.equal(row.type, 'missed_call');
   });

@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { harness, type Harness } from '../support/helpers.js';
+import { createUser, setMemberActive } from '../../src/crm/accounts.js';
+import { writeTransaction } from '../../src/db/executor.js';
 
 const require = createRequire(import.meta.url);
 const Closeio = require('close.io');
@@ -140,4 +142,162 @@ test('the Python client wire behaviour (requests): create, fetch, filters with F
   assert.deepEqual(out.deleted_fetch, [404, { error: 'Empty query: Task matching query does not exist.' }]);
   assert.deepEqual(out.validation, [400, { errors: [], 'field-errors': { lead: 'Object does not exist.' } }]);
   assert.equal(out.doubled_slash, 200);
+});
+
+/**
+ * Close's official scripts (closeio/close-api-scripts) begin with `GET api_key/<key>`
+ * for the organization, then read `GET organization/<id>`'s memberships and
+ * `inactive_memberships` (D35). `officialScriptClient` sends what closeio_api's `API`
+ * sends (`base_url + endpoint + '/'`, the key as Basic user name with an empty
+ * password, `Content-Type: application/json` and `X-TZ-Offset` on every request, a
+ * body as JSON) and encodes parameters as `requests` does (`False`/`True`, lists as
+ * repeated keys); `status` is kept so a script's first failing call shows.
+ */
+function officialScriptClient(baseUrl: string, key: string) {
+  const headers = { authorization: 'Basic ' + Buffer.from(`${key}:`).toString('base64'), 'content-type': 'application/json', 'x-tz-offset': '-8.0' };
+  const query = (params: Record<string, unknown> = {}) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const item of Array.isArray(v) ? v : [v]) q.append(k, typeof item === 'boolean' ? (item ? 'True' : 'False') : String(item));
+    const text = q.toString();
+    return text ? '?' + text : '';
+  };
+  const send = async (method: string, endpoint: string, params?: Record<string, unknown>, data?: unknown) => {
+    const r = await fetch(baseUrl + endpoint + '/' + query(params), { method, headers, body: data === undefined ? undefined : JSON.stringify(data) });
+    const body = await r.json();
+    if (!r.ok) throw new Error(`${method} ${endpoint}: ${r.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  return {
+    get: (endpoint: string, params?: Record<string, unknown>) => send('GET', endpoint, params),
+    put: (endpoint: string, data: unknown) => send('PUT', endpoint, undefined, data),
+    delete: (endpoint: string) => send('DELETE', endpoint),
+  };
+}
+
+/** A member who left, with tasks, made inactive (D35): what the scripts look for. */
+async function inactiveMemberWithTasks(email: string) {
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  const leaver = await createUser(h.db.kysely, h.orgId, { email, first_name: 'Leo', last_name: email.split('@')[0] }, t0);
+  const lead = (await h.req('POST', '/api/v1/lead/', { body: { name: `Left by ${email}` } })).body.id;
+  const tasks = [];
+  for (const [i, done] of [false, false, true].entries()) {
+    tasks.push((await h.req('POST', '/api/v1/task/', { body: { lead_id: lead, text: `left ${i}`, assigned_to: leaver.id, is_complete: done } })).body.id);
+  }
+  await writeTransaction(h.db, (trx) => setMemberActive(trx, h.orgId, leaver.id, false, Date.now()));
+  return { id: leaver.id, email, tasks };
+}
+
+test("official scripts (wire behaviour): delete_tasks_for_inactive_users, user_reassign and the exports get past their first calls (D35)", async () => {
+  const api = officialScriptClient(base + '/api/v1/', h.user.key);
+  // sample_script.py and the exports: the organization from the key, its name and members.
+  const orgId = (await api.get('api_key/' + h.user.key)).organization_id;
+  assert.equal(orgId, h.orgId);
+  assert.equal((await api.get('organization/' + orgId, { _fields: 'name' })).name, 'Acme');
+  const leaver = await inactiveMemberWithTasks('leo.delete@acme.test');
+  const org = await api.get('organization/' + orgId);
+  const names = Object.fromEntries([...org.memberships, ...org.inactive_memberships].map((m: { user_id: string; user_full_name: string }) => [m.user_id, m.user_full_name]));
+  assert.equal(names[leaver.id], 'Leo leo.delete');
+  assert.equal(names[h.user.id], 'Ann Lee');
+
+  // delete_tasks_for_inactive_users.py: every task of every inactive member, paged by 100, then deleted.
+  const inactive = org.inactive_memberships.map((m: { user_id: string }) => m.user_id);
+  assert.deepEqual(inactive, [leaver.id]);
+  const taskIds: string[] = [];
+  for (const userId of inactive) {
+    for (let skip = 0, more = true; more; skip += 100) {
+      const page = await api.get('task', { assigned_to: userId, _skip: skip, _limit: 100, _fields: 'id' });
+      taskIds.push(...page.data.map((t: { id: string }) => t.id));
+      more = page.has_more;
+    }
+  }
+  assert.deepEqual(taskIds.sort(), [...leaver.tasks].sort());
+  for (const id of taskIds) assert.deepEqual(await api.delete('task/' + id), {});
+  assert.deepEqual((await api.get('task', { assigned_to: leaver.id })).data, []);
+
+  // user_reassign.py --tasks: from an inactive member (found by id) to an active one (found by email).
+  const from = await inactiveMemberWithTasks('leo.reassign@acme.test');
+  const emailsToIds: Record<string, string> = {};
+  for (let offset = 0, more = true; more; ) {
+    const page = await api.get('user', { _skip: offset });
+    for (const u of page.data) emailsToIds[u.email] = u.id;
+    offset += page.data.length;
+    more = page.has_more;
+  }
+  assert.equal((await api.get('user/' + from.id, { _fields: 'id,email' })).email, 'leo.reassign@acme.test');
+  const to = emailsToIds['ken@acme.test'];
+  const open: string[] = [];
+  for (let offset = 0, more = true; more; ) {
+    const page = await api.get('task', { assigned_to: from.id, _order_by: 'date_created', _skip: offset, _fields: 'id', is_complete: false });
+    open.push(...page.data.map((t: { id: string }) => t.id));
+    offset += page.data.length;
+    more = page.has_more;
+  }
+  assert.deepEqual([...open].sort(), from.tasks.slice(0, 2).sort());
+  for (const id of open) assert.equal((await api.put('task/' + id, { assigned_to: to })).assigned_to, to);
+  assert.deepEqual((await api.get('task', { assigned_to: from.id, is_complete: false })).data, []);
+});
+
+const PYTHON_OFFICIAL_SCRIPTS = String.raw`
+import json, sys, requests
+
+class API(object):
+    """What closeio_api.API does on the wire (closeio_api/__init__.py), minus retries."""
+    def __init__(self, base_url, api_key, tz_offset='-8.0'):
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.session.auth = (api_key, '')
+        self.session.headers.update({'Content-Type': 'application/json', 'X-TZ-Offset': tz_offset})
+    def _dispatch(self, method, endpoint, params=None, data=None):
+        r = self.session.send(self.session.prepare_request(requests.Request(method, self.base_url + endpoint, params=params, json=data)))
+        if not r.ok:
+            raise Exception('%s %s: %d %s' % (method, endpoint, r.status_code, r.text))
+        return r.json()
+    def get(self, endpoint, params=None):
+        return self._dispatch('get', endpoint + '/', params=params)
+    def put(self, endpoint, data):
+        return self._dispatch('put', endpoint + '/', data=data)
+    def delete(self, endpoint):
+        return self._dispatch('delete', endpoint + '/')
+
+base_url, key = sys.argv[1], sys.argv[2]
+api = API(base_url, key)
+out = {}
+# delete_tasks_for_inactive_users.py (both versions' first calls)
+org_id = api.get('api_key/' + key)['organization_id']
+assert api.get('me')['organizations'][0]['id'] == org_id
+org = api.get('organization/' + org_id)
+inactive_users = [m['user_id'] for m in org['inactive_memberships']]
+out['inactive'] = inactive_users
+task_ids = []
+for user_id in inactive_users:
+    has_more, skip, limit = True, 0, 100
+    while has_more:
+        resp = api.get('task', params={'assigned_to': user_id, '_skip': skip, '_limit': limit, '_fields': 'id'})
+        task_ids.extend(t['id'] for t in resp['data'])
+        has_more = resp['has_more']
+        skip += limit
+out['found'] = sorted(task_ids)
+for task_id in task_ids:
+    api.delete('task/' + task_id)
+out['left'] = sum(len(api.get('task', params={'assigned_to': u})['data']) for u in inactive_users)
+# export_call_data.py: names of active and inactive members
+out['names'] = sorted(m['user_full_name'] for m in org['memberships'] + org['inactive_memberships'])
+print(json.dumps(out))
+`;
+
+test('official scripts through Python requests, as closeio_api sends them: delete_tasks_for_inactive_users end to end (D35)', { skip: !pythonWithRequests() && 'python3 with requests is not installed' }, async () => {
+  const leaver = await inactiveMemberWithTasks('leo.python@acme.test');
+  const { spawn } = await import('node:child_process');
+  const child = spawn('python3', ['-c', PYTHON_OFFICIAL_SCRIPTS, base + '/api/v1/', h.user.key]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  const out = JSON.parse(stdout);
+  assert.ok(out.inactive.includes(leaver.id));
+  for (const id of leaver.tasks) assert.ok(out.found.includes(id), `found ${id}`);
+  assert.equal(out.left, 0);
+  assert.ok(out.names.includes('Leo leo.python') && out.names.includes('Ann Lee'));
 });

@@ -25,7 +25,7 @@ test('every authenticated response carries RateLimit and X-Rate-Limit-* headers'
   }
 });
 
-test('a key gets N requests per group per window, then 429 with Retry-After and the numbers', async () => {
+test('a key gets N requests per group per window, then 429 with Retry-After and D31\'s body (error object and top-level numbers)', async () => {
   const h = await harness({ rateLimit: { perKey: 3, windowSeconds: 6 } });
   try {
     const seen = [];

@@ -83,9 +83,12 @@ before(async () => {
   await populate(undefined, mine);
   mine.user = h.user.id;
   mine.organization = h.orgId;
+  // `GET /api_key/{key}/` names a key by its secret (D35): another organization asking for this one's gets a 404.
+  mine.api_key = h.user.key;
   await populate(h.outsider, theirs);
   theirs.user = h.outsider.id;
   theirs.organization = h.outsider.orgId;
+  theirs.api_key = h.outsider.key;
   snapshotBefore = await snapshot();
 });
 after(() => h.close());

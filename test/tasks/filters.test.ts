@@ -73,7 +73,7 @@ test('bulk update refuses no filter, more than 1000 matches, and any invalid tas
       await insertTaskRow(trx, {
         id: newId('task_'), organization_id: h.orgId, type: 'lead', lead_id: lead, contact_id: null, assigned_to: h.user.id,
         created_by: h.user.id, updated_by: h.user.id, text: `m${i}`, is_complete: 0, is_dateless: 0, date_ms: Date.parse('2026-03-03'),
-        date_is_day: 1, priority: null, resolution: null, object_type: null, object_id: null, extra: null, wire_overrides: null,
+        date_is_day: 1, priority: null, resolution: null, object_type: null, object_id: null, extra: null,
         date_created: now, date_updated: now,
       });
     }

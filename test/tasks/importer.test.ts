@@ -1,7 +1,8 @@
 /**
- * Importing Close task dumps: the seed example is served exactly; a second run changes
- * nothing; a bad record stops the import with its index and keeps nothing; the CLI
- * does the same from a file.
+ * Importing Close task dumps: the seed example is served as D34 has it (the file's
+ * values, with the keys of each type and current names); a second run changes
+ * nothing; a bad record stops the import with its index and keeps nothing; a record
+ * lacking keys gets a new task's values; the CLI does the same from a file.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,12 +15,33 @@ import { createApiKey, createOrganization, createUser } from '../../src/crm/acco
 import { ImportError, importTaskDump, type DumpRecord } from '../../src/tasks/importer.js';
 import { buildApp } from '../../src/server/app.js';
 import { readDumpFile } from '../../src/cli/dumpfile.js';
+import { taskKeysOf } from '../../src/tasks/serialize.js';
+import { openDb } from '../../src/db/connect.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixturePath = join(root, 'fixtures', 'seed-task-list.json');
 const fixture = JSON.parse(readFileSync(fixturePath, 'utf8')) as { data: Record<string, unknown>[]; has_more: boolean };
 const SEED_ORG = fixture.data[0].organization_id as string;
 const records = (data: unknown[]): DumpRecord[] => data.map((value, index) => ({ index, value }));
+const sortKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+/**
+ * What Tasklane serves for a task of the seed file under D34. Three things differ
+ * from the file, all three because a task's keys depend on its type alone and names
+ * are current:
+ * - every task also carries `priority` and `resolution` (null: the file sets neither);
+ * - the lead task also carries `due_date`, equal to its `date` (it is not dateless),
+ *   as every lead task does;
+ * - the opportunity_due task's `created_by_name` is the user's current name, "John
+ *   Doe" (the first name the file gives user_N6Kh...), where the file shows "Stefan
+ *   Wojcik" for the same user.
+ */
+function servedUnderD34(t: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...t, priority: null, resolution: null };
+  if (t._type === 'lead') out.due_date = t.is_dateless ? null : t.date;
+  if (t._type === 'opportunity_due') out.created_by_name = 'John Doe';
+  return sortKeys(out);
+}
 
 let h: Harness;
 let key: string;
@@ -38,7 +60,7 @@ async function counts() {
   return { tasks: await n('tasks'), users: await n('users'), leads: await n('leads'), contacts: await n('contacts'), memberships: await n('memberships') };
 }
 
-test('the seed dump imports and GET /task/?_type=all serves all eight tasks exactly as the file', async () => {
+test('the seed dump imports and GET /task/?_type=all serves all eight tasks with the file\'s values under D34', async () => {
   const summary = await importTaskDump(h.db, SEED_ORG, readDumpFile(fixturePath), { now: Date.parse('2026-03-01T00:00:00Z') });
   assert.deepEqual(summary, { records: 8, inserted: 8, skipped: 0, users: 3, leads: 5, contacts: 4 });
   const r = await h.app.inject({ method: 'GET', url: '/api/v1/task/?_type=all&_limit=100', headers: { authorization: basic(key) } });
@@ -50,14 +72,14 @@ test('the seed dump imports and GET /task/?_type=all serves all eight tasks exac
   for (const expected of fixture.data) {
     const got = byId.get(expected.id);
     assert.ok(got, `missing ${expected.id}`);
-    // Same keys, in the same (sorted) order, with the same values; view is computed now and agrees.
-    assert.deepEqual(Object.keys(got), Object.keys(expected), `${expected._type} keys`);
-    assert.deepEqual(got, expected, `${expected._type} values`);
+    // The keys of its type (sorted), the file's values but for the three D34 differences; view is computed now and agrees.
+    assert.deepEqual(Object.keys(got), taskKeysOf(String(expected._type)), `${expected._type} keys`);
+    assert.deepEqual(got, servedUnderD34(expected), `${expected._type} values`);
   }
-  // Each one also fetches singly, exactly.
+  // Each one also fetches singly, the same.
   for (const expected of fixture.data) {
     const one = await h.app.inject({ method: 'GET', url: `/api/v1/task/${expected.id}/`, headers: { authorization: basic(key) } });
-    assert.deepEqual(JSON.parse(one.body), expected);
+    assert.deepEqual(JSON.parse(one.body), servedUnderD34(expected));
   }
   // lead_id= (empty) means IS NULL (D12): the two calls from unknown numbers.
   const noLead = JSON.parse((await h.app.inject({ method: 'GET', url: '/api/v1/task/?_type=all&lead_id=', headers: { authorization: basic(key) } })).body);
@@ -106,6 +128,50 @@ test('a bad record stops the import with its index and reason, and nothing of th
   assert.deepEqual(await counts(), before);
 });
 
+test('D34: an imported task lacking keys gets a new task\'s values, keeps the values it has, and has exactly its type\'s keys', async () => {
+  const org = await createOrganization(h.db.kysely, { name: 'Sparse' }, Date.now());
+  const u = await createUser(h.db.kysely, org.id, { email: 'sparse@sparse.test', first_name: 'Spa', last_name: 'Rse' }, Date.now());
+  const k = (await createApiKey(h.db.kysely, org.id, u.id, Date.now())).key;
+  const base = { assigned_to: u.id, date_created: '2026-03-01T10:00:00+00:00', lead_id: 'lead_sparse1', lead_name: 'Sparse Co' };
+  const dump = [
+    // No view, text, is_dateless, due_date, names or object fields; a key lead tasks do not have.
+    { ...base, id: 'task_sparseLead', _type: 'lead', date: '2026-03-10', favourite_colour: 'blue' },
+    // An outgoing_call without text (and one with: outgoing_call tasks have no text, D21).
+    { ...base, id: 'task_sparseCall1', _type: 'outgoing_call', date: '2026-03-12' },
+    { ...base, id: 'task_sparseCall2', _type: 'outgoing_call', date: '2026-03-12', text: 'not a key of this type', is_dateless: true },
+    // A missed call with its phone but without phone_formatted and description; its priority set.
+    { ...base, id: 'noti_sparseMissed', _type: 'missed_call', date: '2026-03-09T08:00:00+00:00', phone: '+16503334444', priority: 'high' },
+  ];
+  await importTaskDump(h.db, org.id, records(dump), { now: Date.now() });
+  const get = async (id: string) => JSON.parse((await h.app.inject({ method: 'GET', url: `/api/v1/task/${id}/`, headers: { authorization: basic(k) } })).body);
+  const lead = await get('task_sparseLead');
+  const call1 = await get('task_sparseCall1');
+  const call2 = await get('task_sparseCall2');
+  const missed = await get('noti_sparseMissed');
+  // Exactly the type's keys: the same as a task of that type made through the API.
+  const auth = { authorization: basic(k), 'content-type': 'application/json' };
+  const made = async (body: Record<string, unknown>) =>
+    JSON.parse((await h.app.inject({ method: 'POST', url: '/api/v1/task/', headers: auth, payload: JSON.stringify({ lead_id: 'lead_sparse1', ...body }) })).body);
+  assert.deepEqual(Object.keys(lead), Object.keys(await made({ text: 'x', date: '2026-03-10' })));
+  assert.deepEqual(Object.keys(call1), Object.keys(await made({ _type: 'outgoing_call', date: '2026-03-12' })));
+  assert.deepEqual(Object.keys(call2), Object.keys(call1));
+  assert.deepEqual(Object.keys(missed), taskKeysOf('missed_call'));
+  // view is always there, computed for the reader (2026-03-10 12:00 UTC).
+  assert.deepEqual([lead.view, call1.view, missed.view], ['inbox', 'future', 'inbox']);
+  // What a new task would have where the file is silent...
+  assert.deepEqual(
+    { text: lead.text, is_dateless: lead.is_dateless, due_date: lead.due_date, priority: lead.priority, resolution: lead.resolution, object_type: lead.object_type, contact_id: lead.contact_id, created_by_name: lead.created_by_name },
+    { text: '', is_dateless: false, due_date: '2026-03-10', priority: null, resolution: null, object_type: null, contact_id: null, created_by_name: null },
+  );
+  assert.equal(lead.assigned_to_name, 'Spa Rse', 'names are current names');
+  assert.equal('favourite_colour' in lead, false, 'a key the type does not have is dropped');
+  assert.equal('text' in call2, false);
+  assert.deepEqual([call2.is_dateless, call2.due_date], [true, null], 'values the file has are kept');
+  assert.deepEqual([missed.phone_formatted, missed.phone_number_description, missed.local_phone], [null, null, null]);
+  // ...and the values it has, kept.
+  assert.deepEqual([missed.phone, missed.priority, missed.date], ['+16503334444', 'high', '2026-03-09T08:00:00+00:00']);
+});
+
 test('a whole task object read back and PUT with a change works; other types keep their text (D2, D21)', async () => {
   const auth = { authorization: basic(key), 'content-type': 'application/json' };
   const sms = fixture.data.find((t) => t._type === 'incoming_sms')!;
@@ -133,11 +199,11 @@ test('a dump imported into another organization keeps everything but the organiz
   assert.equal(served.length, 8);
   for (const t of served) {
     const src = renamed.find((r) => r.id === t.id)!;
-    assert.deepEqual({ ...t, organization_id: src.organization_id }, src);
+    assert.deepEqual({ ...t, organization_id: src.organization_id }, servedUnderD34(src));
   }
 });
 
-test('tasklane import from the command line: JSON summary, and a clear error for a bad file', () => {
+test('tasklane import from the command line: JSON summary, and a clear error naming the file for a bad one', async () => {
   const dbFile = join(h.dir, 'cli.db');
   const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'tasklane.js'), ...args, '--db', dbFile], { encoding: 'utf8' });
   const org = run('org', 'create', '--name', 'CLI', '--id', SEED_ORG, '--json');
@@ -156,7 +222,38 @@ test('tasklane import from the command line: JSON summary, and a clear error for
   assert.match(bad.stderr, /nothing was imported/);
   const notJson = join(h.dir, 'not.json');
   writeFileSync(notJson, 'hello');
-  assert.equal(run('import', notJson, '--org', SEED_ORG).status, 1);
+  const hello = run('import', notJson, '--org', SEED_ORG);
+  assert.equal(hello.status, 1);
+  assert.match(hello.stderr, /not\.json: not a task list; expected a JSON array of tasks, or an object with a "data" array of tasks/);
+  // JSON that is not a task list is an error naming what was expected, not "0 tasks imported".
+  const foo = join(h.dir, 'foo.json');
+  writeFileSync(foo, '{"foo": 1}');
+  const fooRun = run('import', foo, '--org', SEED_ORG);
+  assert.equal(fooRun.status, 1);
+  assert.match(fooRun.stderr, /foo\.json: the object has no "data" key; expected a JSON array of tasks, or an object with a "data" array of tasks/);
+  const dataNotList = join(h.dir, 'data5.json');
+  writeFileSync(dataNotList, '{"data": 5, "has_more": false}');
+  assert.match(run('import', dataNotList, '--org', SEED_ORG).stderr, /data5\.json: "data" is not a list of tasks/);
+  // A truncated file names the file and where it stops, and keeps nothing of what came before.
+  const truncated = join(h.dir, 'truncated.json');
+  const full = JSON.stringify({ data: [{ ...fixture.data[0], id: 'task_beforeTheCut' }, fixture.data[1]] }, null, 2);
+  writeFileSync(truncated, full.slice(0, full.indexOf('"missed_call"') + 5));
+  const cut = run('import', truncated, '--org', SEED_ORG);
+  assert.equal(cut.status, 1);
+  const lines = full.slice(0, full.indexOf('"missed_call"') + 5).split('\n');
+  assert.match(cut.stderr, new RegExp(`truncated\\.json: not valid JSON, it ends at line ${lines.length}, column ${lines.at(-1)!.length + 1} before the JSON is complete \\(is the file truncated\\?\\)`));
+  assert.match(cut.stderr, /nothing was imported/);
+  const cliDb = await openDb(dbFile);
+  try {
+    assert.deepEqual(await cliDb.kysely.selectFrom('tasks').select('id').where('id', '=', 'task_beforeTheCut').execute(), []);
+  } finally {
+    await cliDb.close();
+  }
+  // A break in the middle names its line and column.
+  const broken = join(h.dir, 'broken.json');
+  writeFileSync(broken, '[\n  {"id": "task_x"}\n  {"id": "task_y"}\n]');
+  assert.match(run('import', broken, '--org', SEED_ORG).stderr, /broken\.json: not valid JSON, at line 3, column 3 \(expected ','\)/);
+  assert.match(run('import', join(h.dir, 'missing.json'), '--org', SEED_ORG).stderr, /missing\.json: no such file/);
   assert.equal(run('import', fixturePath, '--org', 'orga_missing').status, 1);
 });
 

@@ -38,7 +38,7 @@ test('POST /task/ without a date makes a dateless lead task dated today in the r
   assert.equal(t.organization_id, h.orgId);
   assert.equal(t.date_created, '2026-03-10T12:00:00+00:00');
   assert.equal(t.date_created, t.date_updated);
-  assert.ok(!('priority' in t) && !('resolution' in t), 'priority and resolution appear only when set');
+  assert.deepEqual([t.priority, t.resolution], [null, null], 'priority and resolution are on every task, null when unset (D34)');
   assert.deepEqual(Object.keys(t), [...Object.keys(t)].sort(), 'keys come sorted, as Close sends them');
 });
 
@@ -125,7 +125,7 @@ test('PUT /task/{id}/ is a partial update; updated_by and date_updated move (D2)
   assert.equal(cleared.body.is_dateless, true);
   assert.equal(cleared.body.due_date, null);
   assert.equal(cleared.body.date, '2026-03-10');
-  assert.ok(!('priority' in cleared.body));
+  assert.equal(cleared.body.priority, null);
   h.setNow(Date.parse('2026-03-10T12:00:00Z'));
 });
 
@@ -152,7 +152,7 @@ test('a resolution completes the task; reopening clears it (D21)', async () => {
   assert.equal(r.body.is_complete, true);
   assert.equal(r.body.resolution, 'skipped');
   const back = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: false } });
-  assert.ok(!('resolution' in back.body));
+  assert.equal(back.body.resolution, null);
   const bad = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { resolution: 'skipped', is_complete: false } });
   assert.equal(bad.status, 400);
 });

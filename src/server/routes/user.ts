@@ -1,10 +1,10 @@
 /**
- * `/me/`, `/user/`, `/user/{id}/` and `/organization/{id}/` (reference §13.1-§13.3):
- * who the caller is and who tasks can be assigned to. Users of other organizations
- * are invisible (404).
+ * `/me/`, `/user/`, `/user/{id}/`, `/organization/{id}/` (reference §13.1-§13.3) and
+ * `/api_key/{key}/` (D35): who the caller is, with which key, and who tasks can be
+ * assigned to. Users of other organizations are invisible (404).
  */
 import { parsePage, projectFields } from '../../close/params.js';
-import { getMe, getOrganization, getUser, listUsers } from '../../crm/accounts.js';
+import { getMe, getOrganization, getOwnApiKey, getUser, listUsers } from '../../crm/accounts.js';
 import type { CloseRoute } from '../routing.js';
 
 const FIELDS_ONLY = new Set(['_fields']);
@@ -42,5 +42,12 @@ export const userRoutes: CloseRoute[] = [
     summary: "Fetch the caller's organization with its memberships and opportunity statuses",
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => projectFields(await getOrganization(ctx, id), fields),
+  },
+  {
+    method: 'GET',
+    url: '/api_key/:id/',
+    summary: "The caller's own API key, named by its secret or its id (D35); the secret is never shown",
+    knownParams: FIELDS_ONLY,
+    handler: async ({ ctx, id, fields }) => projectFields(await getOwnApiKey(ctx, id), fields),
   },
 ];
