@@ -54,13 +54,32 @@ if (!process.env.TEST_DATABASE_URL) {
   console.log('TEST_DATABASE_URL is not set: running on SQLite and PGlite only (set it to also run on a PostgreSQL server).');
 }
 
-/** Drops databases that an interrupted earlier run left on the server. */
+/** True when process `pid` is running on this machine. */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Drops databases that an interrupted earlier run left on the server: those whose
+ * name carries the pid of a test process that is gone (`tasklane_t_<pid>_<random>`,
+ * test/support/helpers.ts). Databases of test runs still going, here or in another
+ * checkout on this machine, are left alone.
+ */
 async function dropLeftovers(url) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const { rows } = await c.query("select datname from pg_database where datname like 'tasklane\\_t\\_%'");
-    for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`);
+    for (const r of rows) {
+      const pid = Number(/^tasklane_t_(\d+)_/.exec(r.datname)?.[1]);
+      if (pid && alive(pid)) continue;
+      await c.query(`drop database if exists "${r.datname}" with (force)`);
+    }
   } finally {
     await c.end();
   }

@@ -28,7 +28,7 @@ import { taskOwners } from '../db/tasks.repo.js';
 import { parseCloseDate } from '../close/dates.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
 import { parsePhone } from '../close/phones.js';
-import { PRIORITIES, RESOLUTIONS, TYPE_FIELDS, extraFieldsOf, isTaskType, type TaskType } from './types.js';
+import { PRIORITIES, RESOLUTIONS, TYPE_FIELDS, extraFieldsOf, isTaskType, type TaskType, newTaskText } from './types.js';
 import { matchKeyOf } from './generated/rules.js';
 import { loadImportedTasks } from './writes.js';
 
@@ -244,7 +244,7 @@ class ImportContext {
       assigned_to: assignedTo,
       created_by: optionalString(rec, 'created_by', index),
       updated_by: optionalString(rec, 'updated_by', index),
-      text: typeFields.includes('text') ? (text ?? '') : null,
+      text: typeFields.includes('text') ? (text ?? newTaskText(type as TaskType)) : null,
       is_complete: rec.is_complete === true ? 1 : 0,
       is_dateless: rec.is_dateless === true ? 1 : 0,
       date_ms: date.ms,

@@ -136,9 +136,9 @@ test('D34: an imported task lacking keys gets a new task\'s values, keeps the va
   const dump = [
     // No view, text, is_dateless, due_date, names or object fields; a key lead tasks do not have.
     { ...base, id: 'task_sparseLead', _type: 'lead', date: '2026-03-10', favourite_colour: 'blue' },
-    // An outgoing_call without text (and one with: outgoing_call tasks have no text, D21).
+    // An outgoing_call without text, and one with (its text is kept; the API cannot set one, D21).
     { ...base, id: 'task_sparseCall1', _type: 'outgoing_call', date: '2026-03-12' },
-    { ...base, id: 'task_sparseCall2', _type: 'outgoing_call', date: '2026-03-12', text: 'not a key of this type', is_dateless: true },
+    { ...base, id: 'task_sparseCall2', _type: 'outgoing_call', date: '2026-03-12', text: 'Call about the renewal', is_dateless: true },
     // A missed call with its phone but without phone_formatted and description; its priority set.
     { ...base, id: 'noti_sparseMissed', _type: 'missed_call', date: '2026-03-09T08:00:00+00:00', phone: '+16503334444', priority: 'high' },
   ];
@@ -165,7 +165,7 @@ test('D34: an imported task lacking keys gets a new task\'s values, keeps the va
   );
   assert.equal(lead.assigned_to_name, 'Spa Rse', 'names are current names');
   assert.equal('favourite_colour' in lead, false, 'a key the type does not have is dropped');
-  assert.equal('text' in call2, false);
+  assert.deepEqual([call1.text, call2.text], [null, 'Call about the renewal'], 'an outgoing_call has text: null as when made, or the text the file has');
   assert.deepEqual([call2.is_dateless, call2.due_date], [true, null], 'values the file has are kept');
   assert.deepEqual([missed.phone_formatted, missed.phone_number_description, missed.local_phone], [null, null, null]);
   // ...and the values it has, kept.

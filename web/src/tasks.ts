@@ -109,7 +109,7 @@ export function taskTitle(t: Task): string {
     case 'lead':
       return t.text?.trim() || 'Untitled task';
     case 'outgoing_call':
-      return `Call ${t.contact_name || t.lead_name || 'back'}`;
+      return t.text?.trim() || `Call ${t.contact_name || t.lead_name || 'back'}`;
     case 'missed_call':
       return `Missed call from ${who(t)}`;
     case 'voicemail':
