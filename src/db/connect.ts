@@ -239,23 +239,28 @@ async function openPglite(url: string): Promise<Db> {
 /** Options every PGlite of Tasklane is made with: `int8` as JS numbers, as on the other backends. */
 const PGLITE_OPTIONS = { parsers: { [pgliteTypes.INT8]: parseInt8 } };
 
-function pgliteDb(client: PGlite, location: string): Db {
+/**
+ * A `Db` over an open PGlite client. `close` closes the client unless `release` is
+ * given, which is then called instead (test pools reset a client and reuse it).
+ */
+export function pgliteDb(client: PGlite, location: string, release?: () => Promise<void>): Db {
   // kysely-pglite-dialect hands out PGlite's one session to one caller at a time, so
   // a transaction never interleaves with another request's queries.
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return { kysely, dialect: 'postgres', location, close: () => kysely.destroy() };
+  return { kysely, dialect: 'postgres', location, close: release ?? (() => kysely.destroy()) };
 }
 
 /**
- * An in-memory PGlite database that starts as the copy `dump` (a `dumpPgliteDb`
- * tarball), without running migrations: restoring a migrated copy takes a fraction
- * of a fresh start (initdb plus every migration), which test suites pay per file.
+ * An in-memory PGlite client that starts as the copy `dump` (a `dumpFreshPgliteDb`
+ * tarball), with Tasklane's type parsers, without running migrations: restoring a
+ * migrated copy takes a fraction of a fresh start (initdb plus every migration), which
+ * test suites pay per database. `pgliteDb(client, ...)` makes it a `Db`.
  */
-export async function openPgliteFromDump(dump: Blob): Promise<Db> {
-  return pgliteDb(await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: dump }), 'pglite:');
+export function pgliteClientFromDump(dump: Blob): Promise<PGlite> {
+  return PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: dump });
 }
 
-/** A fresh in-memory PGlite database, migrated, as a tarball that `openPgliteFromDump` restores. */
+/** A fresh in-memory PGlite database, migrated, as a tarball that `pgliteClientFromDump` restores. */
 export async function dumpFreshPgliteDb(): Promise<Blob> {
   const client = await PGlite.create(PGLITE_OPTIONS);
   const db = pgliteDb(client, 'pglite:');
