@@ -98,7 +98,7 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   const principal = await opts.auth.authenticate(request.headers.authorization);
   if (opts.rateLimiter) {
     try {
-      reply.headers(rateLimitHeaders(opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
+      reply.headers(rateLimitHeaders(await opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
     } catch (e) {
       if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
       throw e;
