@@ -327,3 +327,12 @@ export async function migrate(db: Db): Promise<string[]> {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   });
 }
+
+/**
+ * The migrations this code knows that the database has not applied (readiness: a node
+ * must not serve a database older than its code). @throws when the database cannot be reached.
+ */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: new InlineMigrationProvider() });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
