@@ -263,7 +263,8 @@ function pgliteDb(client: PGlite, location: string): Db {
   // One process holds a PGlite: a NOTIFY comes back through the same client.
   const listen = (channel: string, handlers: ListenHandlers): StopListening => {
     const unsubscribe = client.listen(channel, () => handlers.onMessage()).then((u) => (handlers.onState(true), u));
-    return async () => (await unsubscribe)();
+    // A closed PGlite has no listeners left to remove.
+    return async () => (await unsubscribe.catch(() => null))?.().catch(() => {});
   };
   return { kysely, dialect: 'postgres', location, listen, close: () => kysely.destroy() };
 }
