@@ -254,8 +254,8 @@ export async function getOwnApiKey(ctx: RequestContext, keyOrId: string): Promis
 /**
  * Makes `userId` an inactive member of `organizationId` (`active` false), or an active
  * one again (D35). An inactive member keeps their tasks and is listed under
- * `inactive_memberships`; their API keys answer 401 (after at most
- * `AUTH_CACHE_TTL_MS` on a node that used the key just before).
+ * `inactive_memberships`; their API keys answer 401 at once on every node (the
+ * credential version is bumped in the same transaction, `server/auth.ts`).
  * @returns false when the membership already was in that state.
  * @throws Error when the user is not a member of the organization.
  */

@@ -164,3 +164,17 @@ test(`the fallback store goes back to Redis when it answers (${backend})`, { ski
     await fresh.drop();
   }
 });
+
+test(`the database store keeps large limits (an org bucket above 2^31 tokens) (${backend})`, async () => {
+  const fresh = await freshDatabase();
+  const db = await openFresh(fresh);
+  try {
+    const store = new DatabaseBucketStore(db);
+    const capacity = 3 * 1e9;
+    assert.deepEqual(await store.take([{ key: 'big', capacity }], 1000, 1000), [{ granted: true, tokens: capacity - 1 }]);
+    assert.deepEqual(await store.take([{ key: 'big', capacity }], 1000, 1000), [{ granted: true, tokens: capacity - 2 }]);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});

@@ -26,7 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('rate_limit_buckets')
     .addColumn('key', 'text', (c) => c.primaryKey())
-    .addColumn('capacity', 'integer', (c) => c.notNull())
+    .addColumn('capacity', 'bigint', (c) => c.notNull())
     .addColumn('tokens', 'double precision', (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('granted', 'integer', (c) => c.notNull())
