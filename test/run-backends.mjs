@@ -7,15 +7,22 @@
 //
 // TEST_DB=sqlite|pglite|postgres limits the run to that backend.
 //
+// The test files and the sources they import run compiled (test/build.mjs builds them
+// into .tmp/build/ first; `npm test` type-checks the sources beforehand). A file that
+// never opens the test backend's database (no `harness(`, `freshDatabase(`,
+// `testBackend(` or `TEST_DB` in it: pure rules, CLI processes on their own SQLite files)
+// runs once, in the first backend's pass, since every pass would run it the same way.
+//
 // Browser tests (`*.browser.test.ts`, the inbox page in Chromium, issue 10) run once, in
 // the first backend's pass. Without Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium)
 // a developer run leaves them out and says so loudly; under CI (`CI` set) they run
 // anyway and fail, so CI never passes without them.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { buildTests } from './build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -30,6 +37,7 @@ function testFiles(dir, prefix = '') {
     });
 }
 const all = testFiles(here);
+const usesBackend = (f) => /harness\(|freshDatabase\(|testBackend\(|TEST_DB/.test(readFileSync(join(here, f), 'utf8'));
 const serverOnly = (f) => f.endsWith('.postgres.test.ts');
 const browserOnly = (f) => f.endsWith('.browser.test.ts');
 const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -88,7 +96,7 @@ async function dropLeftovers(url) {
 /** One `node --test` run; resolves with its exit code and its pass/fail counts. */
 function run(backend, files) {
   return new Promise((resolve) => {
-    const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => join('test', f))];
+    const args = ['--enable-source-maps', '--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...files.map((f) => join(buildDir, 'test', f.replace(/\.ts$/, '.js')))];
     const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, TEST_DB: backend }, stdio: ['ignore', 'pipe', 'inherit'] });
     const counts = { pass: 0, fail: 0 };
     let tail = '';
@@ -120,6 +128,9 @@ async function pgliteTemplate() {
   return path;
 }
 
+/** Test files run at once per pass (`TEST_CONCURRENCY`, default 2: this machine's cores). */
+const CONCURRENCY = Number(process.env.TEST_CONCURRENCY || 2);
+const buildDir = await buildTests();
 let madeTemplate = null;
 const results = [];
 for (const [i, backend] of backends.entries()) {
@@ -129,7 +140,9 @@ for (const [i, backend] of backends.entries()) {
     process.env.TEST_PGLITE_TEMPLATE = await pgliteTemplate();
     madeTemplate = process.env.TEST_PGLITE_TEMPLATE;
   }
-  const files = (backend === 'postgres' ? all : all.filter((f) => !serverOnly(f))).filter((f) => !browserOnly(f) || (i === 0 && !leaveOutBrowser));
+  const files = (backend === 'postgres' ? all : all.filter((f) => !serverOnly(f)))
+    .filter((f) => !browserOnly(f) || (i === 0 && !leaveOutBrowser))
+    .filter((f) => i === 0 || usesBackend(f));
   results.push({ backend, ...(await run(backend, files)) });
 }
 console.log('');
