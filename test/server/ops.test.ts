@@ -9,6 +9,9 @@ import { basic, freshDatabase, harness, makeLead, makeTask, testBackend } from '
 import { openDb } from '../../src/db/connect.js';
 import { buildApp } from '../../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../../src/crm/accounts.js';
+import { Metrics } from '../../src/server/metrics.js';
+import { createDeliveryWorker } from '../../src/events/delivery.js';
+import { startReceiver } from '../support/receiver.js';
 
 const backend = testBackend();
 
@@ -197,6 +200,36 @@ test(`/metrics: requests by route pattern, latency, list cache, webhook outbox, 
     if (backend === 'postgres') assert.ok((sample(text, 'tasklane_db_pool_connections', { state: 'total' }) ?? 0) >= 1);
     else assert.equal(sample(text, 'tasklane_db_pool_connections', { state: 'total' }), undefined);
   } finally {
+    await h.close();
+  }
+});
+
+test(`/metrics counts the delivery worker's outcomes by outcome (${backend})`, async () => {
+  const h = await harness();
+  // The first delivery is refused (retry later), the second accepted.
+  const receiver = await startReceiver({ respond: (n) => (n === 0 ? 500 : 200) });
+  const metrics = new Metrics();
+  const worker = createDeliveryWorker(h.db, { clock: h.clock, pollMs: 50, retryMinMs: 1000, random: () => 0, onPass: (stats) => metrics.recordDeliveries(stats) });
+  let stopped: Promise<void> | null = null;
+  const stop = () => (stopped ??= worker.stop());
+  try {
+    const sub = await h.req('POST', '/api/v1/webhook/', { body: { url: receiver.url, events: [{ object_type: 'task.lead', action: 'created' }] } });
+    assert.equal(sub.status, 201);
+    const lead = await makeLead(h);
+    await makeTask(h, { lead_id: lead, text: 'Deliver me', date: '2026-03-10' });
+    await makeTask(h, { lead_id: lead, text: 'Deliver me too', date: '2026-03-10' });
+    worker.start();
+    const until = Date.now() + 10_000;
+    while (receiver.received.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await stop();
+    assert.deepEqual(receiver.received.map((r) => r.status), [500, 200]);
+    const text = await metrics.text();
+    assert.equal(sample(text, 'tasklane_webhook_deliveries_total', { outcome: 'retrying' }), 1);
+    assert.equal(sample(text, 'tasklane_webhook_deliveries_total', { outcome: 'delivered' }), 1);
+    assert.equal(sample(text, 'tasklane_webhook_deliveries_total', { outcome: 'failed' }), undefined);
+  } finally {
+    await stop();
+    await receiver.close();
     await h.close();
   }
 });
