@@ -104,6 +104,27 @@ test(`a revoked key and a deactivated member's key answer 401 at once on a runni
   }
 });
 
+test(`a node whose REDIS_URL points where nothing listens keeps serving, limited through the database (${backend})`, async () => {
+  const fresh = await freshDatabase(backend);
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const node = await startNode(fresh.url, { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_PER_KEY: '3', RATE_LIMIT_WINDOW: '3600' });
+  try {
+    const s = await seed(fresh.url);
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await me(node.base, s.annKey.key));
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+    const metrics = await (await fetch(`${node.base}/metrics`)).text();
+    assert.match(metrics, /^tasklane_rate_limit_store\{store="database"\} 1$/m);
+  } finally {
+    await node.stop();
+    await fresh.drop();
+  }
+});
+
 test(`SIGTERM: a request and a webhook attempt in flight complete, new connections are refused, the process exits 0 (${backend})`, async () => {
   const fresh = await freshDatabase(backend);
   // A webhook receiver that answers 1.5 s after a request arrives.

@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { basic, freshDatabase, openFresh, testBackend } from '../support/helpers.js';
 import { openDb, type Db } from '../../src/db/connect.js';
@@ -174,6 +175,65 @@ test(`the database store keeps large limits (an org bucket above 2^31 tokens) ($
     assert.deepEqual(await store.take([{ key: 'big', capacity }], 1000, 1000), [{ granted: true, tokens: capacity - 1 }]);
     assert.deepEqual(await store.take([{ key: 'big', capacity }], 1000, 1000), [{ granted: true, tokens: capacity - 2 }]);
   } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});
+
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+const ownRedisSkip = hasRedisServer ? false : process.env.CI ? false : 'redis-server is not installed';
+
+/** Starts a private `redis-server` on `port` (no persistence) and waits until it answers. */
+async function startRedisServer(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = new RedisBucketStore(`redis://127.0.0.1:${port}`);
+  try {
+    assert.equal(await probe.ready(5000), true, 'the private redis-server answers');
+  } finally {
+    await probe.close();
+  }
+  return child;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+test(`when Redis stops mid-run the node keeps serving from the database, and goes back once Redis answers again (${backend})`, { skip: ownRedisSkip }, async () => {
+  const fresh = await freshDatabase();
+  const db = await openFresh(fresh);
+  const port = await closedPort();
+  let server = await startRedisServer(port);
+  const logs: string[] = [];
+  const log = { warn: (_o: object, msg: string) => void logs.push(msg), info: (_o: object, msg: string) => void logs.push(msg) };
+  const redis = new RedisBucketStore(`redis://127.0.0.1:${port}`);
+  const store = new FallbackBucketStore(redis, new DatabaseBucketStore(db), log);
+  const take = () => store.take([{ key: 'mid-run', capacity: 100 }], 1000, 60_000);
+  try {
+    assert.equal(await redis.ready(), true);
+    assert.deepEqual(await take(), [{ granted: true, tokens: 99 }]);
+    assert.equal(store.name, 'redis');
+    await stopProcess(server);
+    // Redis is gone: the database answers (its own bucket, full), and nothing throws.
+    assert.deepEqual(await take(), [{ granted: true, tokens: 99 }]);
+    assert.equal(store.name, 'database');
+    assert.deepEqual(await take(), [{ granted: true, tokens: 98 }]);
+    server = await startRedisServer(port);
+    assert.equal(await redis.ready(5000), true, 'the client reconnects');
+    await new Promise((r) => setTimeout(r, 2100));
+    const back = await take();
+    assert.equal(store.name, 'redis');
+    assert.equal(back[0].granted, true);
+    assert.deepEqual(
+      logs.map((m) => m.split(';')[0]),
+      ['rate limits: redis unreachable', 'rate limits: redis answers again'],
+    );
+  } finally {
+    await store.close();
+    await stopProcess(server);
     await db.close();
     await fresh.drop();
   }
