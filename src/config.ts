@@ -15,6 +15,12 @@
  * | WEBHOOK_BLOCK_PRIVATE | `true`: refuse webhook targets on private, loopback or link-local addresses (SSRF guard) | false |
  * | WEBHOOK_TIMEOUT_SECONDS | longest wait for one webhook receiver | 10 |
  * | WEBHOOK_RETRY_MIN_SECONDS | first retry delay of a failed delivery; doubles up to 20 minutes | 10 |
+ * | REDIS_URL       | Redis for shared rate-limit buckets (D31), `redis://host:port` | none |
+ * | RATE_LIMIT_STORE | `auto`, `redis`, `database` or `memory` (see `rateLimitStore`) | auto |
+ * | CORS_ORIGINS    | comma-separated allowed origins, `*` for any; empty: CORS off | empty |
+ * | METRICS         | `false`: no `/metrics` | true |
+ * | COMPRESSION     | `false`: no gzip/br responses | true |
+ * | SHUTDOWN_TIMEOUT_SECONDS | longest wait on SIGTERM/SIGINT for requests and webhook attempts in flight | 10 |
  */
 import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
@@ -35,7 +41,28 @@ export interface Config {
   webhookTimeoutMs: number;
   /** First retry delay of a failed delivery, ms (then doubled, capped at 20 minutes). */
   webhookRetryMinMs: number;
+  /** Redis URL for shared rate-limit buckets, or null. */
+  redisUrl: string | null;
+  /**
+   * Where rate-limit buckets live. `auto`: Redis when `REDIS_URL` is set (the database
+   * while Redis is down), else the database on PostgreSQL (several nodes), else memory
+   * (SQLite and PGlite serve from one process).
+   */
+  rateLimitStore: 'auto' | 'redis' | 'database' | 'memory';
+  /** Origins allowed by CORS; empty: CORS off. */
+  corsOrigins: string[];
+  metrics: boolean;
+  compression: boolean;
+  /** Longest graceful-shutdown wait, ms. */
+  shutdownTimeoutMs: number;
 }
+
+/** A boolean that defaults to true (`false`/`0` turns it off). */
+function boolOn(env: NodeJS.ProcessEnv, name: string): boolean {
+  return env[name] === undefined || env[name] === '' ? true : bool(env, name);
+}
+
+const STORES = ['auto', 'redis', 'database', 'memory'] as const;
 
 function bool(env: NodeJS.ProcessEnv, name: string): boolean {
   const v = (env[name] ?? '').toLowerCase();
@@ -68,6 +95,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(perKey) || perKey < 0) throw new Error(`RATE_LIMIT_PER_KEY must be a whole number, 0 for no limit (got "${env.RATE_LIMIT_PER_KEY}")`);
   const windowSeconds = env.RATE_LIMIT_WINDOW ? Number(env.RATE_LIMIT_WINDOW) : DEFAULT_RATE_LIMIT.windowSeconds;
   if (!(windowSeconds > 0)) throw new Error(`RATE_LIMIT_WINDOW must be a positive number of seconds (got "${env.RATE_LIMIT_WINDOW}")`);
+  const store = (env.RATE_LIMIT_STORE || 'auto') as Config['rateLimitStore'];
+  if (!STORES.includes(store)) throw new Error(`RATE_LIMIT_STORE must be one of ${STORES.join(', ')} (got "${env.RATE_LIMIT_STORE}")`);
+  if (store === 'redis' && !env.REDIS_URL) throw new Error('RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new Error(`REDIS_URL must start with redis:// or rediss:// (got "${env.REDIS_URL}")`);
   if (env.DATABASE_URL) {
     try {
       checkDatabaseUrl(env.DATABASE_URL);
@@ -86,5 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookBlockPrivate: bool(env, 'WEBHOOK_BLOCK_PRIVATE'),
     webhookTimeoutMs: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10),
     webhookRetryMinMs: seconds(env, 'WEBHOOK_RETRY_MIN_SECONDS', 10),
+    redisUrl: env.REDIS_URL || null,
+    rateLimitStore: store,
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    metrics: boolOn(env, 'METRICS'),
+    compression: boolOn(env, 'COMPRESSION'),
+    shutdownTimeoutMs: seconds(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10),
   };
 }

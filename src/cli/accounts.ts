@@ -1,6 +1,10 @@
-/** `tasklane org ...`, `tasklane user create|deactivate|reactivate` and `tasklane apikey ...`: who may call the API. */
+/**
+ * `tasklane org create|list`, `tasklane user create|list|deactivate|reactivate` and
+ * `tasklane apikey create|list|revoke`: who may call the API. Lists never show a
+ * secret (keys are stored as hashes only); with `--json` they print `{"data": [...]}`.
+ */
 import type { Command } from 'commander';
-import { dbOption, print, withDb, type CliContext } from './shared.js';
+import { dbOption, print, printList, withDb, type CliContext } from './shared.js';
 
 /** Registers `org`, `user` and `apikey` on `program`. */
 export function registerAccounts(program: Command, cli: CliContext): void {
@@ -21,7 +25,33 @@ export function registerAccounts(program: Command, cli: CliContext): void {
       }),
     );
 
+  org
+    .command('list')
+    .description('list every organization')
+    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .action((opts) =>
+      withDb(cli, opts, async (db) => {
+        const { listOrganizations } = await import('../db/accounts.repo.js');
+        const rows = (await listOrganizations(db.kysely)).map((o) => ({ id: o.id, name: o.name, currency: o.currency, date_created: new Date(Number(o.date_created)).toISOString() }));
+        printList(opts.json, rows, (o) => `${o.id}  ${o.name}  ${o.currency}`);
+      }),
+    );
+
   const user = program.command('user').description('users');
+  user
+    .command('list')
+    .description('list members (of --org when given), active or not')
+    .option('--org <id>', 'only this organization')
+    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .action((opts) =>
+      withDb(cli, opts, async (db) => {
+        const { listMemberships } = await import('../db/accounts.repo.js');
+        const rows = (await listMemberships(db.kysely, opts.org)).map((m) => ({ ...m, active: m.date_deactivated === null }));
+        printList(opts.json, rows, (m) => `${m.id}  ${m.email}  ${m.first_name} ${m.last_name}  ${m.organization_id}  ${m.role_id}${m.active ? '' : '  inactive'}`);
+      }),
+    );
   user
     .command('create')
     .requiredOption('--org <id>', 'organization the user joins')
@@ -63,7 +93,7 @@ export function registerAccounts(program: Command, cli: CliContext): void {
           const changed = await writeTransaction(db, (trx) => setMemberActive(trx, opts.org, opts.user, active, Date.now()));
           const state = active ? 'active' : 'inactive';
           const text = changed
-            ? `${opts.user} is now ${state} in ${opts.org}` + (active ? '' : '; their API keys answer 401 (running servers notice within 5 seconds)')
+            ? `${opts.user} is now ${state} in ${opts.org}` + (active ? '' : '; their API keys answer 401 at once')
             : `${opts.user} was already ${state} in ${opts.org}; nothing changed`;
           print(opts.json, { user_id: opts.user, organization_id: opts.org, active, changed }, text);
         }),
@@ -87,4 +117,40 @@ export function registerAccounts(program: Command, cli: CliContext): void {
       }),
     );
 
+  apikey
+    .command('list')
+    .description('list API keys (ids only: a key is shown once, when created)')
+    .option('--org <id>', 'only keys of this organization')
+    .option('--user <id>', 'only keys of this user')
+    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .action((opts) =>
+      withDb(cli, opts, async (db) => {
+        const { listApiKeys } = await import('../db/accounts.repo.js');
+        const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+        const rows = (await listApiKeys(db.kysely, { organizationId: opts.org, userId: opts.user })).map((k) => ({
+          id: k.id,
+          user_id: k.user_id,
+          organization_id: k.organization_id,
+          date_created: iso(k.date_created),
+          date_revoked: iso(k.date_revoked),
+        }));
+        printList(opts.json, rows, (k) => `${k.id}  ${k.user_id}  ${k.organization_id}  ${k.date_created}${k.date_revoked ? `  revoked ${k.date_revoked}` : ''}`);
+      }),
+    );
+
+  apikey
+    .command('revoke')
+    .description('revoke an API key: it answers 401 at once, on every node')
+    .requiredOption('--id <id>', 'the key id (apik_..., from apikey list)')
+    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .action((opts) =>
+      withDb(cli, opts, async (db) => {
+        const { revokeApiKey } = await import('../crm/accounts.js');
+        const { writeTransaction } = await import('../db/executor.js');
+        const changed = await writeTransaction(db, (trx) => revokeApiKey(trx, opts.id, Date.now()));
+        print(opts.json, { id: opts.id, revoked: true, changed }, changed ? `${opts.id} is revoked; it answers 401` : `${opts.id} was already revoked; nothing changed`);
+      }),
+    );
 }

@@ -9,6 +9,7 @@
  * Commands that create things print JSON with `--json`. Errors print one line to
  * stderr and exit 1.
  */
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import type { CliContext } from './shared.js';
@@ -20,10 +21,14 @@ import { registerData } from './data.js';
 // `tasklane --help` and a mistyped command answer without loading the database
 // drivers, Fastify or the phone data (issue 8: `--help` within 6x a bare `node -e 0`).
 
+/** The package's version (`src/cli/` and `dist/cli/` both sit two folders below the package root). */
+const VERSION: string = createRequire(import.meta.url)('../../package.json').version;
+
 /** The whole command line, for `cli` (the configuration read at boot). */
 export function buildProgram(cli: CliContext): Command {
   const program = new Command('tasklane')
     .description('A self-hosted task engine that speaks the Close CRM Tasks API')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError();
   registerServe(program, cli);
   registerAccounts(program, cli);

@@ -13,33 +13,61 @@ import { dbOption, open, parsePort, print, type CliContext } from './shared.js';
  */
 export async function serve(cli: CliContext, db: Db, host: string, port: number, strictParams: boolean, emulator = false): Promise<void> {
   const { buildApp } = await import('../server/app.js');
+  const { Metrics } = await import('../server/metrics.js');
   const { startDeliveryWorker } = await import('../events/delivery.js');
   const { startEventPruning } = await import('../events/eventlog.js');
   const { EMULATOR } = await import('../server/emulator.js');
+  const { config } = cli;
+  const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
+  // The bucket store needs a logger before the app exists: pino, as Fastify's.
+  const { pino } = await import('pino');
+  const log = logger ? pino(logger) : pino({ level: 'silent' });
+  const store = config.rateLimit === false ? undefined : await rateLimitStore(cli, db, log);
+  const metrics = config.metrics ? new Metrics() : false;
   const app = await buildApp({
     db,
     strictParams,
     emulator,
-    rateLimit: cli.config.rateLimit,
-    webhookBlockPrivate: cli.config.webhookBlockPrivate,
-    logger: cli.config.logLevel === 'silent' ? false : { level: cli.config.logLevel },
+    rateLimit: config.rateLimit,
+    rateLimitStore: store,
+    metrics,
+    corsOrigins: config.corsOrigins,
+    compression: config.compression,
+    webhookBlockPrivate: config.webhookBlockPrivate,
+    logger,
   });
   const worker = startDeliveryWorker(db, {
-    timeoutMs: cli.config.webhookTimeoutMs,
-    retryMinMs: cli.config.webhookRetryMinMs,
-    blockPrivate: cli.config.webhookBlockPrivate,
+    timeoutMs: config.webhookTimeoutMs,
+    retryMinMs: config.webhookRetryMinMs,
+    blockPrivate: config.webhookBlockPrivate,
     logger: app.log,
+    onPass: metrics ? (stats) => metrics.recordDeliveries(stats) : undefined,
   });
   const pruning = startEventPruning(db, { logger: app.log });
-  const close = async () => {
-    await app.close();
-    await worker.stop();
-    await pruning.stop();
+  // Graceful shutdown (issue 11): stop accepting, let requests and webhook attempts in
+  // flight finish for at most SHUTDOWN_TIMEOUT_SECONDS, then close what is left, close
+  // the database and exit 0. A second signal ends the process at once.
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal, timeout_ms: config.shutdownTimeoutMs }, 'shutting down: finishing requests and webhook attempts in flight');
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      app.log.warn('shutdown: still busy after the timeout; closing the remaining connections');
+      app.server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    const bounded = (p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, config.shutdownTimeoutMs + 1000).unref())]);
+    await bounded(Promise.all([app.close(), worker.stop(), pruning.stop()]));
+    clearTimeout(timer);
+    await store?.close();
     await db.close();
+    app.log.info({ timed_out: timedOut }, 'shut down');
     process.exit(0);
   };
-  process.once('SIGINT', close);
-  process.once('SIGTERM', close);
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const address = await app.listen({ host, port });
   process.stderr.write(`tasklane listening on ${address} (database ${db.location})\n`);
   if (emulator) {
@@ -57,6 +85,35 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
   }
 }
 
+/**
+ * The store of D31's buckets for `config.rateLimitStore` (`auto`: Redis when REDIS_URL
+ * is set, falling back to the database while it is down; else the database on a
+ * PostgreSQL server; else memory).
+ */
+async function rateLimitStore(cli: CliContext, db: Db, log: import('pino').Logger) {
+  const { DatabaseBucketStore, FallbackBucketStore, MemoryBucketStore, RedisBucketStore } = await import('../server/ratelimit-store.js');
+  const { config } = cli;
+  const kind = config.rateLimitStore !== 'auto' ? config.rateLimitStore : config.redisUrl ? 'redis' : db.dialect === 'postgres' && !db.location.startsWith('pglite:') ? 'database' : 'memory';
+  if (kind === 'memory') return new MemoryBucketStore();
+  const database = new DatabaseBucketStore(db);
+  if (kind === 'database' || !config.redisUrl) return database;
+  const where = redactRedisUrl(config.redisUrl);
+  const redis = new RedisBucketStore(config.redisUrl, (err) => log.debug({ err, redis: where }, 'redis connection error'));
+  if (await redis.ready()) log.info({ redis: where }, 'rate limits: buckets are kept in Redis');
+  else log.warn({ redis: where }, 'rate limits: Redis unreachable at start; buckets are kept in the database until it answers');
+  return new FallbackBucketStore(redis, database, log);
+}
+
+/** A Redis URL without its password, for logs. */
+function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://?';
+  }
+}
 
 /** Registers `serve` and `migrate` on `program`. */
 export function registerServe(program: Command, cli: CliContext): void {

@@ -39,6 +39,11 @@ export function print(json: boolean, value: Record<string, unknown>, text: strin
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
 }
 
+/** Prints `rows` as `{"data": rows}` with `json`, else one `line(row)` per row (nothing for none). */
+export function printList<T extends Record<string, unknown>>(json: boolean, rows: T[], line: (row: T) => string): void {
+  process.stdout.write(json ? JSON.stringify({ data: rows }) + '\n' : rows.map((r) => line(r) + '\n').join(''));
+}
+
 /** The `--db` option every command takes. */
 export const dbOption = () => new Option('--db <url>', 'database: a SQLite file, postgres://... or pglite:[PATH] (env DATABASE_URL)');
 

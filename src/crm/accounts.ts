@@ -28,6 +28,8 @@ import {
   membershipsOf,
   organizationsOfUser,
   setMembershipDeactivated,
+  bumpAuthEpoch,
+  revokeApiKeyRow,
 } from '../db/accounts.repo.js';
 import { CloseError } from '../close/errors.js';
 import { ID_PREFIX, newApiKeySecret, newId } from '../close/ids.js';
@@ -252,12 +254,27 @@ export async function getOwnApiKey(ctx: RequestContext, keyOrId: string): Promis
 /**
  * Makes `userId` an inactive member of `organizationId` (`active` false), or an active
  * one again (D35). An inactive member keeps their tasks and is listed under
- * `inactive_memberships`; their API keys answer 401 (after at most
- * `AUTH_CACHE_TTL_MS` on a node that used the key just before).
+ * `inactive_memberships`; their API keys answer 401 at once on every node (the
+ * credential version is bumped in the same transaction, `server/auth.ts`).
  * @returns false when the membership already was in that state.
  * @throws Error when the user is not a member of the organization.
  */
 export async function setMemberActive(ex: Executor, organizationId: string, userId: string, active: boolean, nowMs: number): Promise<boolean> {
   if (!(await findMember(ex, organizationId, userId))) throw new Error(`user ${userId} is not a member of organization ${organizationId}`);
-  return (await setMembershipDeactivated(ex, organizationId, userId, active ? null : nowMs)) > 0;
+  const changed = (await setMembershipDeactivated(ex, organizationId, userId, active ? null : nowMs)) > 0;
+  if (changed) await bumpAuthEpoch(ex);
+  return changed;
+}
+
+/**
+ * Revokes the API key `id` (issue 11): it answers 401 at once on every node (the
+ * credential version is bumped in the same transaction; `server/auth.ts`).
+ * @returns false when it was already revoked.
+ * @throws Error when no key has that id.
+ */
+export async function revokeApiKey(ex: Executor, id: string, nowMs: number): Promise<boolean> {
+  if (!(await findApiKey(ex, id))) throw new Error(`API key ${id} does not exist`);
+  const changed = (await revokeApiKeyRow(ex, id, nowMs)) > 0;
+  if (changed) await bumpAuthEpoch(ex);
+  return changed;
 }

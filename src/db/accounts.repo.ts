@@ -4,7 +4,8 @@
  * executor first. API keys are stored as hashes only (`crm/accounts.ts` hashes them).
  */
 import type { ApiKeyRow, MembershipRow, OrganizationRow, UserRow } from './schema.js';
-import type { Executor } from './executor.js';
+import { sql } from 'kysely';
+import { isSqlite, type Executor } from './executor.js';
 import { pageOf } from './sql.js';
 
 /** The row an API key hash finds: the key, its user and organization, and the user's zone. */
@@ -29,6 +30,7 @@ export async function findKeyByHash(ex: Executor, keyHash: string): Promise<KeyL
     .select(['api_keys.id', 'api_keys.key_hash', 'api_keys.user_id', 'api_keys.organization_id', 'users.timezone'])
     .where('api_keys.key_hash', '=', keyHash)
     .where('memberships.date_deactivated', 'is', null)
+    .where('api_keys.date_revoked', 'is', null)
     .executeTakeFirst();
 }
 
@@ -194,4 +196,77 @@ export async function userNames(ex: Executor, ids: readonly string[]): Promise<M
   if (!unique.length) return new Map();
   const rows = await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', unique).execute();
   return new Map(rows.map((r) => [r.id, `${r.first_name} ${r.last_name}`.trim()]));
+}
+
+/** An API key as `tasklane apikey list` shows it: never the secret, nor its hash. */
+export interface ApiKeyListing {
+  id: string;
+  user_id: string;
+  organization_id: string;
+  date_created: number;
+  date_revoked: number | null;
+}
+
+/** Every API key (of `organizationId` / `userId` when given), oldest first. */
+export async function listApiKeys(ex: Executor, filter: { organizationId?: string; userId?: string } = {}): Promise<ApiKeyListing[]> {
+  let q = ex.selectFrom('api_keys').select(['id', 'user_id', 'organization_id', 'date_created', 'date_revoked']);
+  if (filter.organizationId) q = q.where('organization_id', '=', filter.organizationId);
+  if (filter.userId) q = q.where('user_id', '=', filter.userId);
+  const rows = await q.orderBy('date_created').orderBy('id').execute();
+  return rows.map((r) => ({ ...r, date_revoked: r.date_revoked ?? null }));
+}
+
+/**
+ * Marks the key `id` revoked at `nowMs` (its lookups then find nothing).
+ * @returns 1 when it was revoked now, 0 when it does not exist or already was.
+ */
+export async function revokeApiKeyRow(ex: Executor, id: string, nowMs: number): Promise<number> {
+  const r = await ex.updateTable('api_keys').set({ date_revoked: nowMs }).where('id', '=', id).where('date_revoked', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Every organization, by name then id. */
+export async function listOrganizations(ex: Executor): Promise<OrganizationRow[]> {
+  return ex.selectFrom('organizations').selectAll().orderBy('name').orderBy('id').execute();
+}
+
+/** A member as `tasklane user list` shows it. */
+export interface MemberListing {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  organization_id: string;
+  role_id: string;
+  date_deactivated: number | null;
+}
+
+/** Every membership with its user (of `organizationId` when given), by organization then email. */
+export async function listMemberships(ex: Executor, organizationId?: string): Promise<MemberListing[]> {
+  let q = ex
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id', 'users.email', 'users.first_name', 'users.last_name', 'memberships.organization_id', 'memberships.role_id', 'memberships.date_deactivated']);
+  if (organizationId) q = q.where('memberships.organization_id', '=', organizationId);
+  const rows = await q.orderBy('memberships.organization_id').orderBy('users.email').execute();
+  return rows.map((r) => ({ ...r, date_deactivated: r.date_deactivated ?? null }));
+}
+
+/** The channel on which PostgreSQL nodes hear of credential changes (`bumpAuthEpoch`). */
+export const AUTH_CHANNEL = 'tasklane_auth';
+
+/**
+ * Records that who may call the API changed (a key revoked, a member deactivated or
+ * reactivated): increments `auth_epoch.version`, and on PostgreSQL sends a NOTIFY on
+ * `AUTH_CHANNEL`, delivered to listening nodes when `trx` commits.
+ */
+export async function bumpAuthEpoch(trx: Executor): Promise<void> {
+  await trx.updateTable('auth_epoch').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', 1).execute();
+  if (!isSqlite(trx)) await sql`select pg_notify(${AUTH_CHANNEL}, '')`.execute(trx);
+}
+
+/** The current credential version (`bumpAuthEpoch`); 0 before any change. */
+export async function readAuthEpoch(ex: Executor): Promise<number> {
+  const row = await ex.selectFrom('auth_epoch').select('version').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.version ?? 0);
 }

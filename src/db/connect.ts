@@ -24,6 +24,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
+import { listenPostgres, type ListenHandlers, type StopListening } from './notify.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
@@ -31,6 +32,7 @@ import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_events.js';
 import * as m0003 from './migrations/0003_generated.js';
 import * as m0004 from './migrations/0004_memberships.js';
+import * as m0005 from './migrations/0005_operations.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -46,6 +48,13 @@ export interface Db {
    * nothing may be cached across requests.
    */
   changeToken?: () => string;
+  /**
+   * PostgreSQL and PGlite: hears NOTIFYs on `channel` (`db/notify.ts`) until the
+   * returned function is called. Absent on SQLite (use `changeToken` there).
+   */
+  listen?: (channel: string, handlers: ListenHandlers) => StopListening;
+  /** PostgreSQL: the connection pool's use now (for metrics). */
+  poolStats?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }
 
@@ -67,6 +76,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_events': m0002,
   '0003_generated': m0003,
   '0004_memberships': m0004,
+  '0005_operations': m0005,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
@@ -221,7 +231,14 @@ function openPostgres(url: string, opts: OpenDbOptions): Db {
   // pool; without a listener Node would crash the node. The next query reconnects.
   pool.on('error', () => {});
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', location: redactUrl(url), close: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: 'postgres',
+    location: redactUrl(url),
+    listen: (channel, handlers) => listenPostgres(url, channel, handlers),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolMax ?? 10 }),
+    close: () => kysely.destroy(),
+  };
 }
 
 async function openPglite(url: string): Promise<Db> {
@@ -247,7 +264,13 @@ export function pgliteDb(client: PGlite, location: string, release?: () => Promi
   // kysely-pglite-dialect hands out PGlite's one session to one caller at a time, so
   // a transaction never interleaves with another request's queries.
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return { kysely, dialect: 'postgres', location, close: release ?? (() => kysely.destroy()) };
+  // One process holds a PGlite: a NOTIFY comes back through the same client.
+  const listen = (channel: string, handlers: ListenHandlers): StopListening => {
+    const unsubscribe = client.listen(channel, () => handlers.onMessage()).then((u) => (handlers.onState(true), u));
+    // A closed PGlite has no listeners left to remove.
+    return async () => (await unsubscribe.catch(() => null))?.().catch(() => {});
+  };
+  return { kysely, dialect: 'postgres', location, listen, close: release ?? (() => kysely.destroy()) };
 }
 
 /**
@@ -309,4 +332,13 @@ export async function migrate(db: Db): Promise<string[]> {
     }
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   });
+}
+
+/**
+ * The migrations this code knows that the database has not applied (readiness: a node
+ * must not serve a database older than its code). @throws when the database cannot be reached.
+ */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: new InlineMigrationProvider() });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

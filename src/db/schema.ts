@@ -47,6 +47,25 @@ export interface ApiKeyRow {
   user_id: string;
   organization_id: string;
   date_created: number;
+  /** When `tasklane apikey revoke` revoked it (ms), or null (migration 0005). */
+  date_revoked?: number | null;
+}
+
+/** The one row (id 1) whose version grows with every credential change (migration 0005). */
+export interface AuthEpochRow {
+  id: number;
+  version: number;
+}
+
+/** A shared D31 token bucket (migration 0005; `db/ratelimit.repo.ts`). */
+export interface RateLimitBucketRow {
+  key: string;
+  capacity: number;
+  tokens: number;
+  /** ms of the last take. */
+  at: number;
+  /** 1 when the last take was granted. */
+  granted: number;
 }
 
 export interface LeadRow {
@@ -264,4 +283,6 @@ export interface Database {
   opportunities: OpportunityRow;
   contact_phones: ContactPhoneRow;
   contact_emails: ContactEmailRow;
+  auth_epoch: AuthEpochRow;
+  rate_limit_buckets: RateLimitBucketRow;
 }

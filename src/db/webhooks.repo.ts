@@ -197,3 +197,9 @@ export async function deliveriesOf(ex: Executor, where: { subscriptionId?: strin
   if (where.eventId) qb = qb.where('event_id', '=', where.eventId);
   return qb.orderBy('date_created').orderBy('id').execute();
 }
+
+/** Deliveries still to send, of every organization (the outbox backlog, for metrics). */
+export async function countPendingDeliveries(ex: Executor): Promise<number> {
+  const row = await ex.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll().as('n')).where('state', '=', DELIVERY_STATE.pending).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -73,6 +73,8 @@ export interface DeliveryWorkerOptions {
   random?: () => number;
   /** A pino-like logger. Default: silent. */
   logger?: DeliveryLogger;
+  /** Hears what each pass of the running worker did (metrics). */
+  onPass?: (stats: DeliveryRunStats) => void;
 }
 
 export interface DeliveryLogger {
@@ -311,6 +313,7 @@ export function createDeliveryWorker(db: Db, opts: DeliveryWorkerOptions = {}): 
           const stats = await runOnce();
           full = stats.claimed === batchSize;
           if (stats.claimed) log.info({ ...stats }, 'webhook deliveries processed');
+          opts.onPass?.(stats);
         } catch (e) {
           log.error({ err: e }, 'webhook delivery pass failed');
         }

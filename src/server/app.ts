@@ -5,7 +5,6 @@
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Db } from '../db/connect.js';
-import { ping } from '../db/executor.js';
 import { systemClock, type Clock } from '../context.js';
 import { BODY_LIMIT_BYTES, clientErrorHandler, frameworkErrors, registerBodyParsers, registerErrorHandling } from './http.js';
 import { Authenticator } from './auth.js';
@@ -19,11 +18,15 @@ import { userRoutes } from './routes/user.js';
 import { buildOpenApi } from './openapi.js';
 import { eventRoutes } from './routes/event.js';
 import { webhookRoutes } from './routes/webhook.js';
-import { ID_PREFIX, newShortId } from '../close/ids.js';
 import { activityRoutes } from './routes/activity.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 import { EmulatorClock, ensureEmulatorAccount, registerEmulatorRoutes } from './emulator.js';
 import { registerWebPage } from './web.js';
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import { Metrics, registerMetrics } from './metrics.js';
+import { registerOps, requestIdOf } from './ops.js';
+import type { BucketStore } from './ratelimit-store.js';
 
 export interface AppOptions {
   db: Db;
@@ -45,6 +48,14 @@ export interface AppOptions {
    * Off by default; never for real data (a reset deletes everything).
    */
   emulator?: boolean;
+  /** Where D31's buckets live (`ratelimit-store.ts`); default this process's memory. `serve` passes a shared one. */
+  rateLimitStore?: BucketStore;
+  /** Prometheus metrics at `/metrics` (`metrics.ts`): a new registry by default, false for none. */
+  metrics?: Metrics | false;
+  /** CORS (env `CORS_ORIGINS`): the origins allowed (`*` for any); empty or absent: no CORS headers. */
+  corsOrigins?: readonly string[];
+  /** gzip / br responses for clients that accept them (@fastify/compress); default true. */
+  compression?: boolean;
 }
 
 /** The package's version (`src/` and `dist/` both sit one folder below the package root). */
@@ -84,12 +95,31 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       // Close parameters are read from the raw query string by close/params.ts.
       querystringParser: () => ({}),
     },
-    // Request ids appear in logs and in events (`request_id`); Close's are `req_` + 22 base62.
-    genReqId: () => newShortId(ID_PREFIX.request),
+    // Request ids appear in logs, in `X-Request-Id` and in events (`request_id`): the
+    // client's when sane, else Close-like `req_` + 22 base62 (`ops.ts`).
+    genReqId: requestIdOf,
+    // Shutdown (`app.close()`) closes idle keep-alive connections at once and lets
+    // requests in flight finish (`tasklane serve` bounds the wait).
+    forceCloseConnections: 'idle',
   });
+  registerOps(app, opts.db);
+  const metrics = opts.metrics === false ? null : (opts.metrics ?? new Metrics());
+  if (metrics) registerMetrics(app, metrics);
+  if (opts.compression !== false) await app.register(compress, { encodings: ['br', 'gzip'] });
+  if (opts.corsOrigins?.length) {
+    await app.register(cors, {
+      origin: opts.corsOrigins.includes('*') ? '*' : [...opts.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-TZ-Offset', 'X-HTTP-Method-Override', 'X-Request-Id'],
+      exposedHeaders: ['RateLimit', 'X-Rate-Limit-Limit', 'X-Rate-Limit-Remaining', 'X-Rate-Limit-Reset', 'Retry-After', 'X-Request-Id', 'X-Ignored-Params'],
+      maxAge: 600,
+    });
+  }
   registerBodyParsers(app);
   registerErrorHandling(app);
   const auth = new Authenticator(opts.db);
+  await auth.start();
+  app.addHook('onClose', () => auth.stop());
   let clock = opts.clock ?? systemClock;
   if (opts.emulator) {
     const emulatorClock = new EmulatorClock(clock);
@@ -97,24 +127,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await ensureEmulatorAccount(opts.db.kysely, clock());
     registerEmulatorRoutes(app, { db: opts.db, clock: emulatorClock, auth });
   }
+  const rateLimiter = opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock, opts.rateLimitStore);
+  const listCache = opts.listCache ?? new ListCache();
+  metrics?.watch(opts.db, listCache, rateLimiter?.store ?? null);
   registerCloseRoutes(app, closeRoutes, {
     db: opts.db,
     clock,
     auth,
     strictParams: opts.strictParams ?? false,
-    rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
-    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache: opts.listCache ?? new ListCache() },
-  });
-  // Health check for load balancers (issue 4): 200 when this node can query its
-  // database, else 503, so a node that lost the database is taken out of rotation.
-  app.get('/health', async (request, reply) => {
-    try {
-      await ping(opts.db.kysely);
-      return { status: 'ok' };
-    } catch (err) {
-      request.log.error({ err }, 'health check: database unreachable');
-      return reply.code(503).send({ status: 'unavailable', error: 'The database cannot be reached.' });
-    }
+    rateLimiter,
+    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache },
   });
   const openapi = buildOpenApi(closeRoutes, PACKAGE_VERSION);
   app.get('/openapi.json', async () => openapi);

@@ -7,11 +7,14 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import { CloseError } from '../close/errors.js';
 import { principalForKey, type Principal } from '../crm/accounts.js';
+import { AUTH_CHANNEL, readAuthEpoch } from '../db/accounts.repo.js';
+import type { StopListening } from '../db/notify.js';
 
 /**
  * How long a key's lookup is remembered, in ms. Without it every request pays a
- * database round trip before doing its work; with it, a key deleted from the database
- * by another process keeps working for at most this long.
+ * database round trip before doing its work. A revoked key or deactivated member is
+ * dropped from the cache at once (see `Authenticator`); the TTL only bounds other
+ * changes made behind Tasklane's back (rows edited by hand).
  */
 export const AUTH_CACHE_TTL_MS = 5_000;
 /** Most keys remembered at once; past it the cache starts over. */
@@ -37,28 +40,84 @@ export function apiKeyFromHeader(header: string | undefined): string | null {
   return key || null;
 }
 
-/** Resolves `Authorization` headers to principals, remembering recent answers briefly. */
+/**
+ * Resolves `Authorization` headers to principals, remembering recent answers briefly.
+ *
+ * Credential changes (`apikey revoke`, `user deactivate|reactivate`) bump the
+ * database's credential version (`bumpAuthEpoch`), and every node forgets its cached
+ * lookups at once (issue 11):
+ * - SQLite: when the file changed since the last look (`changeToken`, no I/O), the
+ *   version is read again (one point query) and a new one clears the cache;
+ * - PostgreSQL / PGlite: a LISTEN on `AUTH_CHANNEL` clears the cache on every NOTIFY;
+ *   while that listener is not connected nothing is cached.
+ * Call `start()` before use and `stop()` when done.
+ */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+  private lastToken: string | undefined;
+  private epoch = -1;
+  /** PostgreSQL: whether the NOTIFY listener is connected (a cache is safe only then). */
+  private listening = false;
+  private stopListening: StopListening | null = null;
+  /** Grows on every clear: a lookup that started before one is not cached. */
+  private generation = 0;
 
   constructor(private readonly db: Db) {}
+
+  /** Starts hearing of credential changes (PostgreSQL: opens the listener; never waits for it). */
+  async start(): Promise<void> {
+    if (this.db.changeToken || !this.db.listen || this.stopListening) return;
+    this.stopListening = this.db.listen(AUTH_CHANNEL, {
+      onMessage: () => this.clear(),
+      onState: (connected) => {
+        this.clear();
+        this.listening = connected;
+      },
+    });
+  }
+
+  /** Stops the listener (PostgreSQL). */
+  async stop(): Promise<void> {
+    const stop = this.stopListening;
+    this.stopListening = null;
+    this.listening = false;
+    await stop?.();
+  }
 
   /** Forgets every remembered key (the emulator's reset, which deletes every key). */
   clear(): void {
     this.cache.clear();
+    this.generation++;
   }
 
-  /** @throws CloseError 401 for missing, malformed or unknown credentials (D27). */
+  /** Whether a cached lookup may be used now (SQLite: after checking the credential version). */
+  private async cacheUsable(): Promise<boolean> {
+    const changeToken = this.db.changeToken;
+    if (!changeToken) return this.listening;
+    const token = changeToken();
+    if (token !== this.lastToken) {
+      const epoch = await readAuthEpoch(this.db.kysely);
+      if (epoch !== this.epoch) this.clear();
+      this.epoch = epoch;
+      this.lastToken = token;
+    }
+    return true;
+  }
+
+  /** @throws CloseError 401 for missing, malformed, unknown or revoked credentials (D27, D35). */
   async authenticate(header: string | undefined): Promise<Principal> {
     const key = apiKeyFromHeader(header);
     if (!key) throw CloseError.unauthorized();
     const cacheKey = createHash('sha256').update(key).digest('base64');
+    const usable = await this.cacheUsable();
     // Wall time, not the injected clock: this is cache housekeeping, not a Close rule.
     const now = performance.now();
-    const hit = this.cache.get(cacheKey);
+    const hit = usable ? this.cache.get(cacheKey) : undefined;
     if (hit && hit.expires > now) return hit.principal;
+    const generation = this.generation;
     const principal = await principalForKey(this.db.kysely, key);
     if (!principal) throw CloseError.unauthorized();
+    if (!usable || generation !== this.generation) return principal;
     if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { principal, expires: now + AUTH_CACHE_TTL_MS });
     return principal;

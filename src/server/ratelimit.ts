@@ -13,12 +13,14 @@
  * (closeio_api `_get_rate_limit_sleep_time`; a string there would make it give up),
  * Airbyte reads the same, the Singer tap and closex read the top-level copy.
  *
- * Buckets live in this process: with several nodes each node limits on its own (the
- * shared store of D31 is future work with the multi-node backend).
+ * Buckets live in a `BucketStore` (`ratelimit-store.ts`): Redis or the database when
+ * several nodes must share them (D31: N nodes do not grant N times the rate), this
+ * process's memory for one node.
  */
 import { createHash } from 'node:crypto';
 import { CloseError } from '../close/errors.js';
 import type { Clock } from '../context.js';
+import { MemoryBucketStore, type BucketResult, type BucketStore } from './ratelimit-store.js';
 
 export interface RateLimitOptions {
   /** Requests one API key may make to one endpoint group per window. */
@@ -32,14 +34,6 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perKey: 600, windowSeconds
 
 /** The org bucket is this many times the key bucket (D31; reference §7: 20 rps per key, 60 per org). */
 export const ORG_MULTIPLIER = 3;
-
-/** Buckets not touched for this long are forgotten (they would be full again anyway). */
-const IDLE_FORGET_MS = 10 * 60_000;
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
 
 /** The state of the bucket a response reports on. */
 export interface RateState {
@@ -57,52 +51,51 @@ export function endpointGroup(method: string, url: string): string {
   return createHash('md5').update(`${kind}:${resource}`).digest('hex');
 }
 
+/** Counts requests against D31's buckets, kept in a `BucketStore`. */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private lastSweep = 0;
-
+  /**
+   * @param store where buckets live; default this process's memory (one node).
+   */
   constructor(
     private readonly opts: RateLimitOptions,
     private readonly clock: Clock,
+    readonly store: BucketStore = new MemoryBucketStore(),
   ) {}
 
-  private take(key: string, capacity: number, now: number): { ok: boolean; state: RateState; retryAfter: number } {
+  private state(r: BucketResult, capacity: number): { ok: boolean; state: RateState; retryAfter: number } {
     const ratePerMs = capacity / (this.opts.windowSeconds * 1000);
-    const b = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    b.tokens = Math.min(capacity, b.tokens + Math.max(0, now - b.at) * ratePerMs);
-    b.at = now;
-    const ok = b.tokens >= 1;
-    if (ok) b.tokens -= 1;
-    this.buckets.set(key, b);
-    const remaining = Math.max(0, Math.floor(b.tokens));
-    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / ratePerMs / 1000));
+    const remaining = Math.max(0, Math.floor(r.tokens));
+    const retryAfter = Math.max(1, Math.ceil((1 - r.tokens) / ratePerMs / 1000));
     // With nothing left, `reset` is when the next request may pass (so a 429's `reset`,
     // `Retry-After` and `rate_reset` agree, reference §7); otherwise when the bucket is full.
-    const reset = remaining === 0 ? retryAfter : Math.max(1, Math.ceil((capacity - b.tokens) / ratePerMs / 1000));
-    return { ok, state: { limit: capacity, remaining, reset }, retryAfter };
+    const reset = remaining === 0 ? retryAfter : Math.max(1, Math.ceil((capacity - r.tokens) / ratePerMs / 1000));
+    return { ok: r.granted, state: { limit: capacity, remaining, reset }, retryAfter };
   }
 
   /**
-   * Counts one request of `apiKeyId` in `organizationId` to `group`.
+   * Counts one request of `apiKeyId` in `organizationId` to `group` (one round trip to the store).
    * @returns the state to report in headers.
    * @throws CloseError 429 (with `retryAfter` and the state to put in headers) when a bucket is empty.
    */
-  hit(apiKeyId: string, organizationId: string, group: string): RateState {
-    const now = this.clock();
-    if (now - this.lastSweep > IDLE_FORGET_MS) this.sweep(now);
-    const key = this.take(`k:${apiKeyId}:${group}`, this.opts.perKey, now);
-    const org = this.take(`o:${organizationId}:${group}`, this.opts.perKey * ORG_MULTIPLIER, now);
+  async hit(apiKeyId: string, organizationId: string, group: string): Promise<RateState> {
+    const keyCapacity = this.opts.perKey;
+    const orgCapacity = this.opts.perKey * ORG_MULTIPLIER;
+    const [k, o] = await this.store.take(
+      [
+        { key: `k:${apiKeyId}:${group}`, capacity: keyCapacity },
+        { key: `o:${organizationId}:${group}`, capacity: orgCapacity },
+      ],
+      this.clock(),
+      this.opts.windowSeconds * 1000,
+    );
+    const key = this.state(k, keyCapacity);
+    const org = this.state(o, orgCapacity);
     const tighter = key.state.remaining / key.state.limit <= org.state.remaining / org.state.limit ? key : org;
     if (!key.ok || !org.ok) {
       const blocked = !key.ok ? key : org;
       throw new RateLimitError(blocked.state, blocked.retryAfter, this.opts.windowSeconds, group);
     }
     return tighter.state;
-  }
-
-  private sweep(now: number): void {
-    this.lastSweep = now;
-    for (const [k, b] of this.buckets) if (now - b.at > IDLE_FORGET_MS) this.buckets.delete(k);
   }
 }
 

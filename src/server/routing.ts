@@ -98,7 +98,7 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   const principal = await opts.auth.authenticate(request.headers.authorization);
   if (opts.rateLimiter) {
     try {
-      reply.headers(rateLimitHeaders(opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
+      reply.headers(rateLimitHeaders(await opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
     } catch (e) {
       if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
       throw e;
@@ -152,6 +152,12 @@ export function registerCloseRoutes(app: FastifyInstance, routes: CloseRoute[], 
   }
   for (const [url, methods] of byUrl) {
     const fullUrl = API_PREFIX + url;
+    // RFC 9110 §15.5.6: a 405 names the methods the URL takes (HEAD with GET: Fastify serves it).
+    const allow = (['GET', 'HEAD', 'POST', 'PUT', 'DELETE'] as const).filter((m) => methods.has((m === 'HEAD' ? 'GET' : m) as HttpMethod)).join(', ');
+    const notAllowed = (reply: FastifyReply) => {
+      reply.header('Allow', allow);
+      return CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+    };
     for (const [method, route] of methods) {
       if (method === 'POST') continue;
       app.route({ method, url: fullUrl, handler: (req, reply) => serve(route, opts, req, reply) });
@@ -162,8 +168,8 @@ export function registerCloseRoutes(app: FastifyInstance, routes: CloseRoute[], 
       app.route({
         method,
         url: fullUrl,
-        handler: async () => {
-          throw CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+        handler: async (_req, reply) => {
+          throw notAllowed(reply);
         },
       });
     }
@@ -176,12 +182,12 @@ export function registerCloseRoutes(app: FastifyInstance, routes: CloseRoute[], 
         const wanted = (Array.isArray(override) ? override[0] : override)?.trim().toUpperCase();
         if (wanted && wanted !== 'POST') {
           const target = methods.get(wanted as HttpMethod);
-          if (!target) throw CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+          if (!target) throw notAllowed(reply);
           return serve(target, opts, req, reply);
         }
         if (post) return serve(post, opts, req, reply);
         if (methods.has('PUT')) throw CloseError.request('Did you mean to use PUT?', 404);
-        throw CloseError.request(METHOD_NOT_ALLOWED_TEXT, 405);
+        throw notAllowed(reply);
       },
     });
   }
