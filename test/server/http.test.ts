@@ -90,11 +90,13 @@ test('GET /openapi.json documents every route with its parameters and body schem
   assert.equal(r.statusCode, 200);
   const doc = JSON.parse(r.body);
   assert.equal(doc.openapi, '3.1.0');
-  assert.deepEqual(Object.keys(doc.paths['/api/v1/task/']).sort(), ['get', 'post', 'put']);
-  assert.deepEqual(Object.keys(doc.paths['/api/v1/task/{id}/']).sort(), ['delete', 'get', 'put']);
-  const listParams = doc.paths['/api/v1/task/'].get.parameters.map((p: { name: string }) => p.name);
+  // As Close's document: the server is `/api/v1`, paths are relative to it.
+  assert.deepEqual(doc.servers.map((s: { url: string }) => s.url), ['/api/v1']);
+  assert.deepEqual(Object.keys(doc.paths['/task/']).sort(), ['get', 'post', 'put']);
+  assert.deepEqual(Object.keys(doc.paths['/task/{id}/']).sort(), ['delete', 'get', 'put']);
+  const listParams = doc.paths['/task/'].get.parameters.map((p: { name: string }) => p.name);
   for (const p of ['_limit', '_skip', '_fields', 'view', 'date__lt', 'due_date__gte', 'date_updated__gt', '_order_by', 'format']) assert.ok(listParams.includes(p), p);
-  assert.ok(doc.paths['/api/v1/task/'].post.requestBody.content['application/json'].schema.properties.lead_id);
+  assert.ok(doc.paths['/task/'].post.requestBody.content['application/json'].schema.properties.lead_id);
 });
 
 test('unknown URLs answer 404 with an error body', async () => {
