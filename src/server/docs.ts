@@ -40,7 +40,7 @@ export async function registerApiDocs(app: FastifyInstance, routes: readonly Clo
     await scope.register(fastifySwaggerUi, {
       routePrefix: DOCS_PREFIX,
       // No call to validator.swagger.io: the page reaches nothing but this server.
-      uiConfig: { validatorUrl: null, deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0 },
+      uiConfig: { validatorUrl: null, deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0, layout: 'BaseLayout' },
       theme: { title: 'Tasklane API reference' },
     });
   });
