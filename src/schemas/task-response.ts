@@ -95,3 +95,6 @@ export type TaskList = Static<typeof TaskListResponse>;
 
 /** `PUT /task/` (bulk update): `{"count": n}` (reference §9.5). */
 export const TaskBulkResponse = BulkCountResponse;
+
+/** A task of a type users create (`lead`, `outgoing_call`): both carry `text`, `is_dateless` and `due_date` (D20, D21). */
+export type UserMadeTask = Static<typeof LeadTask> | Static<typeof OutgoingCallTask>;

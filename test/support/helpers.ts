@@ -25,6 +25,7 @@ import type { Executor } from '../../src/db/executor.js';
 import type { TaskRow } from '../../src/db/schema.js';
 import type { Static, TSchema } from 'typebox';
 import { checkContract } from './contract.js';
+import type { LeadTask, UserMadeTask } from '../../src/schemas/task-response.js';
 
 /** Writes a task row as is, without events: for fixtures the API cannot make (1001 tasks in one go, another process's write). */
 export async function insertTaskRow(ex: Executor, row: TaskRow): Promise<void> {
@@ -249,9 +250,9 @@ export async function makeLead(h: Harness, name = 'Bluth Company', as?: TestUser
   return r.body.id;
 }
 
-/** Creates a task through the API; throws unless it answers 200. */
-export async function makeTask(h: Harness, body: Record<string, unknown>, as?: TestUser): Promise<any> {
-  const r = await h.req('POST', '/api/v1/task/', { body, as });
+/** Creates a task (`lead` or `outgoing_call`) through the API; throws unless it answers 200. */
+export async function makeTask(h: Harness, body: Record<string, unknown>, as?: TestUser): Promise<UserMadeTask> {
+  const r = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body, as });
   if (r.status !== 200) throw new Error(`task create failed: ${r.status} ${r.raw}`);
   return r.body;
 }
