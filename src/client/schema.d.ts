@@ -1311,7 +1311,7 @@ export interface operations {
                 date_updated__gte?: string;
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -1381,7 +1381,7 @@ export interface operations {
                 date_updated__gte?: string;
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -1617,7 +1617,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -1843,7 +1843,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -2092,7 +2092,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -2242,7 +2242,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -2486,7 +2486,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -2728,7 +2728,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -2821,7 +2821,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -3064,7 +3064,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -3190,7 +3190,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
                 /** @description comma-separated keys to return (D9) */
                 _fields?: string;
@@ -3519,7 +3519,7 @@ export interface operations {
             query?: {
                 /** @description page size (D6) */
                 _limit?: number;
-                /** @description offset of the page (D6) */
+                /** @description offset of the page (D7) */
                 _skip?: number;
             };
             header?: {

@@ -89,7 +89,7 @@ function ref(schema: TSchema, components: Record<string, Json>): unknown {
 const INTEGER_PARAMS: ReadonlySet<string> = new Set(['_limit', '_skip']);
 const PARAM_TEXT: Record<string, string> = {
   _limit: 'page size (D6)',
-  _skip: 'offset of the page (D6)',
+  _skip: 'offset of the page (D7)',
   _fields: 'comma-separated keys to return (D9)',
   _cursor: 'cursor_next or cursor_previous of an earlier page',
 };
@@ -101,7 +101,7 @@ const RATE_HEADERS = {
   'X-Rate-Limit-Reset': { description: 'seconds until the window resets', schema: { type: 'integer' } },
 };
 
-/** A query parameter of a route (paging ones are integers, D6). */
+/** A query parameter of a route (paging ones are integers, D6, D7). */
 function queryParam(name: string): Json {
   const schema = INTEGER_PARAMS.has(name) ? { type: 'integer', minimum: name === '_skip' ? 0 : 1 } : { type: 'string' };
   return { name, in: 'query', required: false, ...(PARAM_TEXT[name] ? { description: PARAM_TEXT[name] } : {}), schema };
