@@ -37,6 +37,8 @@ import { isoformat } from '../close/dates.js';
 import type { Page } from '../close/params.js';
 import { isValidIanaZone } from '../close/zone.js';
 import { opportunityStatuses } from './opportunity-statuses.js';
+import type { Static } from 'typebox';
+import type { ApiKeyResponse, Me, Membership, Organization, OrganizationSummary, User } from '../schemas/account-response.js';
 
 /** Hex SHA-256 of an API key. Keys carry ~256 random bits, so a fast hash is enough. */
 export function hashApiKey(key: string): string {
@@ -153,7 +155,7 @@ export function currencySymbol(currency: string): string {
 }
 
 /** Close's JSON for a user (reference §13.1). `organizations` holds ids. */
-export function serializeUser(u: UserRow, organizationIds: string[]): Record<string, unknown> {
+export function serializeUser(u: UserRow, organizationIds: string[]): User {
   return {
     date_created: isoformat(Number(u.date_created)),
     date_updated: isoformat(Number(u.date_updated)),
@@ -168,7 +170,7 @@ export function serializeUser(u: UserRow, organizationIds: string[]): Record<str
 }
 
 /** Close's JSON for an organization (reference §13.2). */
-export function serializeOrganization(o: OrganizationRow): Record<string, unknown> {
+export function serializeOrganization(o: OrganizationRow): Static<typeof OrganizationSummary> {
   return {
     currency: o.currency,
     currency_symbol: currencySymbol(o.currency),
@@ -180,7 +182,7 @@ export function serializeOrganization(o: OrganizationRow): Record<string, unknow
 }
 
 /** Close's JSON for a membership of `u` (reference §13.3). */
-export function serializeMembership(u: UserRow, membership: { id: string; role_id: string; organization_id: string }): Record<string, unknown> {
+export function serializeMembership(u: UserRow, membership: { id: string; role_id: string; organization_id: string }): Static<typeof Membership> {
   return {
     id: membership.id,
     organization_id: membership.organization_id,
@@ -194,7 +196,7 @@ export function serializeMembership(u: UserRow, membership: { id: string; role_i
 }
 
 /** `GET /me/`: the caller, with their organizations in full. @throws CloseError 404 when the caller's membership is gone. */
-export async function getMe(ctx: RequestContext): Promise<Record<string, unknown>> {
+export async function getMe(ctx: RequestContext): Promise<Me> {
   const ex = ctx.db.kysely;
   const user = await findMember(ex, ctx.organizationId, ctx.userId);
   if (!user) throw CloseError.notFound('User');
@@ -203,7 +205,7 @@ export async function getMe(ctx: RequestContext): Promise<Record<string, unknown
 }
 
 /** `GET /user/`: the organization's members, one page, `{"data", "has_more"}`. */
-export async function listUsers(ctx: RequestContext, page: Page): Promise<{ data: Record<string, unknown>[]; has_more: boolean }> {
+export async function listUsers(ctx: RequestContext, page: Page): Promise<{ data: User[]; has_more: boolean }> {
   const ex = ctx.db.kysely;
   const { rows, hasMore } = await listMembers(ex, ctx.organizationId, page);
   const data = [];
@@ -212,7 +214,7 @@ export async function listUsers(ctx: RequestContext, page: Page): Promise<{ data
 }
 
 /** `GET /user/{id}/`. @throws CloseError 404 for a user who is not a member (D26). */
-export async function getUser(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+export async function getUser(ctx: RequestContext, id: string): Promise<User> {
   const ex = ctx.db.kysely;
   const user = await findMember(ex, ctx.organizationId, id);
   if (!user) throw CloseError.notFound('User');
@@ -223,7 +225,7 @@ export async function getUser(ctx: RequestContext, id: string): Promise<Record<s
  * `GET /organization/{id}/`: the caller's organization with its memberships and
  * opportunity statuses (reference §13.2). @throws CloseError 404 for any other id.
  */
-export async function getOrganization(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+export async function getOrganization(ctx: RequestContext, id: string): Promise<Organization> {
   const ex = ctx.db.kysely;
   const org = id === ctx.organizationId ? await findOrganization(ex, id) : undefined;
   if (!org) throw CloseError.notFound('Organization');
@@ -243,7 +245,7 @@ export async function getOrganization(ctx: RequestContext, id: string): Promise<
  * `{date_created, id, organization_id, user_id}`; the secret is never shown.
  * @throws CloseError 404 for any other key, even one of the same organization.
  */
-export async function getOwnApiKey(ctx: RequestContext, keyOrId: string): Promise<Record<string, unknown>> {
+export async function getOwnApiKey(ctx: RequestContext, keyOrId: string): Promise<Static<typeof ApiKeyResponse>> {
   const own = ctx.apiKeyId !== null ? await findApiKey(ctx.db.kysely, ctx.apiKeyId) : undefined;
   const asSecret = Buffer.from(hashApiKey(keyOrId), 'hex');
   const matches = own !== undefined && (keyOrId === own.id || timingSafeEqual(asSecret, Buffer.from(own.key_hash, 'hex')));

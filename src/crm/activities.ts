@@ -31,6 +31,7 @@ import { FieldErrors, first, parseList, type Page, type Params } from '../close/
 import { dateComparisons, parseIdFilter, rangeParamNames } from '../close/filters.js';
 import { effectiveMs } from '../close/localday.js';
 import type { RequestZone } from '../close/zone.js';
+import type { ActivityRefsBody } from '../schemas/activity.js';
 
 // ------------------------------------------------------------------ lists
 
@@ -131,12 +132,8 @@ export async function getActivityJson(ctx: RequestContext, type: string, id: str
 
 // ------------------------------------------------------------------ writes
 
-/** References an activity body may name. */
-export interface ActivityRefsInput {
-  lead_id?: string | null;
-  contact_id?: string | null;
-  user_id?: string | null;
-}
+/** References an activity body may name (the route schemas' `lead_id`, `contact_id`, `user_id`). */
+export type ActivityRefsInput = ActivityRefsBody;
 
 /** Validated references: the lead (a contact's lead when only the contact is named), contact and user. */
 export interface ActivityRefs {

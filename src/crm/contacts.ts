@@ -16,6 +16,7 @@ import { parsePhone } from '../close/phones.js';
 import type { ContactWriteBody } from '../schemas/lead.js';
 import { detachContactFromTasks } from '../tasks/service.js';
 import { contactsWritten } from './channels.js';
+import type { Contact } from '../schemas/crm-response.js';
 
 export const CONTACT_MODEL = 'Contact';
 
@@ -76,7 +77,7 @@ export function normalizeChannels(
 }
 
 /** Close's JSON for a contact. */
-export function serializeContact(c: ContactRow): Record<string, unknown> {
+export function serializeContact(c: ContactRow): Contact {
   return {
     created_by: c.created_by,
     date_created: isoformat(Number(c.date_created)),

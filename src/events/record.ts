@@ -37,6 +37,7 @@ import { insertEvents } from '../db/events.repo.js';
 import { DELIVERY_STATE, activeSubscriptions, insertDeliveries } from '../db/webhooks.repo.js';
 import { jsonEqual, matchesFilter, type EventFilter } from './filter.js';
 import { signalOutbox } from './signal.js';
+import type { Event } from '../schemas/event-response.js';
 
 /** Who caused an event. A `RequestContext` is one; `systemSource` makes one for work no request caused. */
 export interface EventSource {
@@ -167,7 +168,7 @@ export function activityEvent(
 }
 
 /** Close's JSON of a stored event (reference §12.1): envelope dates naive, UTC (§1.5). */
-export function eventJson(row: EventRow): EventJson {
+export function eventJson(row: EventRow): EventJson & Event {
   return {
     action: row.action,
     api_key_id: row.api_key_id,

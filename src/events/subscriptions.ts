@@ -43,6 +43,7 @@ import { parseEventFilter } from './filter.js';
 import { assertPublicUrl } from './ssrf.js';
 import { newSignatureKey } from './signature.js';
 import type { SubscribedEvent } from './record.js';
+import type { Webhook } from '../schemas/event-response.js';
 
 export const WEBHOOK_MODEL = 'WebhookSubscription';
 
@@ -56,7 +57,7 @@ export const WEBHOOK_PAGE_LIMITS = { defaultLimit: 100, maxLimit: 100 };
 const INVALID_URL = 'Enter a valid URL.';
 
 /** Close's JSON for a subscription (keys sorted; dates `isoformat()` UTC, D19). */
-export function serializeSubscription(row: WebhookSubscriptionRow): Record<string, unknown> {
+export function serializeSubscription(row: WebhookSubscriptionRow): Webhook {
   const events = (JSON.parse(row.events) as SubscribedEvent[]).map((e) => ({
     action: e.action,
     extra_filter: e.extra_filter ?? null,
@@ -71,7 +72,7 @@ export function serializeSubscription(row: WebhookSubscriptionRow): Record<strin
     id: row.id,
     organization_id: row.organization_id,
     signature_key: row.signature_key,
-    status: row.status,
+    status: row.status as Webhook['status'],
     updated_by: row.updated_by,
     url: row.url,
     verify_ssl: !!row.verify_ssl,
@@ -106,7 +107,7 @@ const ACTION_RE = /^[a-z][a-z_]*$/;
  * @throws CloseError 400 with the field errors found.
  */
 async function validateTarget(
-  body: { url?: string; events?: WebhookCreateBody['events']; event_filter?: object | null },
+  body: Pick<WebhookUpdateBody, 'url' | 'events' | 'event_filter'>,
   blockPrivate: boolean,
 ): Promise<{ url?: string; events?: string; event_filter?: string | null }> {
   const fieldErrors: Record<string, unknown> = {};

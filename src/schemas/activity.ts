@@ -18,6 +18,10 @@ const ActivityRefs = {
   activity_at: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time' }), Type.Null()])),
 };
 
+/** The references of any activity body (the same keys in calls, emails and SMS). */
+export const ActivityRefsSchema = Type.Object({ lead_id: ActivityRefs.lead_id, contact_id: ActivityRefs.contact_id, user_id: ActivityRefs.user_id });
+export type ActivityRefsBody = Static<typeof ActivityRefsSchema>;
+
 /** `POST /activity/call/`, `PUT /activity/call/{id}/` bodies (close-openapi.yml `CreateCallActivity`). */
 export const CallWriteSchema = Type.Object({
   ...ActivityRefs,

@@ -15,7 +15,7 @@ import { taskRoutes } from './routes/task.js';
 import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
 import { userRoutes } from './routes/user.js';
-import { buildOpenApi } from './openapi.js';
+import { registerApiDocs } from './docs.js';
 import { eventRoutes } from './routes/event.js';
 import { webhookRoutes } from './routes/webhook.js';
 import { activityRoutes } from './routes/activity.js';
@@ -59,7 +59,7 @@ export interface AppOptions {
 }
 
 /** The package's version (`src/` and `dist/` both sit one folder below the package root). */
-const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
+export const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
 
 /** Every Close route Tasklane serves, in one list (router, override dispatch, OpenAPI). */
 export const closeRoutes: CloseRoute[] = [...taskRoutes, ...leadRoutes, ...contactRoutes, ...userRoutes, ...activityRoutes, ...opportunityRoutes, ...eventRoutes, ...webhookRoutes];
@@ -138,8 +138,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     rateLimiter,
     settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache },
   });
-  const openapi = buildOpenApi(closeRoutes, PACKAGE_VERSION);
-  app.get('/openapi.json', async () => openapi);
+  // OpenAPI at /api/v1/openapi.json (and /openapi.json), the reference page at /docs (server/docs.ts).
+  await registerApiDocs(app, closeRoutes, PACKAGE_VERSION);
   // The inbox page at `/` and its assets (issue 10; server/web.ts).
   await registerWebPage(app);
   return app;

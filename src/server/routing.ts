@@ -56,6 +56,14 @@ export interface CloseRoute {
   knownParams: ReadonlySet<string>;
   /** The body schema, for validation inside the handler and for OpenAPI. */
   body?: TSchema;
+  /**
+   * The schema of a successful answer (`src/schemas/*-response.ts`), for OpenAPI, the
+   * typed client and the test harness, which checks every answer against it. Never
+   * given to Fastify's serializer: answers are sent as the handler built them.
+   */
+  response: TSchema;
+  /** OpenAPI `operationId`, when the one derived from method and URL (`operationIdOf`) does not fit. */
+  operationId?: string;
   /** Status of a successful answer: 200 unless said (`POST /webhook/` answers 201, reference §6.1). */
   status?: number;
   handler: (call: CloseCall) => Promise<unknown>;
@@ -73,6 +81,23 @@ export interface RoutingOptions {
 }
 
 export const API_PREFIX = '/api/v1';
+
+/**
+ * The route serving `method` on `url` (a request URL, with or without `/api/v1`, query
+ * string, trailing or doubled slashes), as the router matches it; undefined for none.
+ * A POST with `X-HTTP-Method-Override` is served by the route of `method` = the override.
+ */
+export function findCloseRoute(routes: readonly CloseRoute[], method: string, url: string): CloseRoute | undefined {
+  let path = urlPath(url).replace(/\/{2,}/g, '/');
+  if (path.startsWith(API_PREFIX + '/')) path = path.slice(API_PREFIX.length);
+  if (!path.endsWith('/')) path += '/';
+  const segs = path.split('/');
+  return routes.find((r) => {
+    if (r.method !== method) return false;
+    const want = r.url.split('/');
+    return want.length === segs.length && want.every((w, i) => (w.startsWith(':') ? segs[i] !== '' : w === segs[i]));
+  });
+}
 
 function rawQuery(url: string): string {
   const i = url.indexOf('?');

@@ -6,6 +6,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, basic, type Harness } from '../support/helpers.js';
+import type { LeadTask, TaskListResponse, TaskBulkResponse } from '../../src/schemas/task-response.js';
+import type { MeResponse } from '../../src/schemas/account-response.js';
 import { UNAUTHORIZED_TEXT } from '../../src/close/errors.js';
 
 let h: Harness;
@@ -28,20 +30,20 @@ test('paths work with and without the trailing slash and with a doubled slash, w
 
 test('POST with X-HTTP-Method-Override acts as GET, PUT or DELETE, and _params replaces the query string (D3)', async () => {
   const t = await makeTask(h, { lead_id: leadId, text: 'override' });
-  const got = await h.req('POST', '/api/v1/task/?id=nothing', { body: { _params: { id__in: [t.id], _fields: 'id,text' } }, headers: { 'x-http-method-override': 'GET' } });
+  const got = await h.req<typeof LeadTask>('POST', '/api/v1/task/?id=nothing', { body: { _params: { id__in: [t.id], _fields: 'id,text' } }, headers: { 'x-http-method-override': 'GET' } });
   assert.equal(got.status, 200);
   assert.deepEqual(got.body, { data: [{ id: t.id, text: 'override' }], has_more: false });
-  const put = await h.req('POST', `/api/v1/task/${t.id}/`, { body: { text: 'overridden' }, headers: { 'X-HTTP-Method-Override': 'put' } });
+  const put = await h.req<typeof LeadTask>('POST', `/api/v1/task/${t.id}/`, { body: { text: 'overridden' }, headers: { 'X-HTTP-Method-Override': 'put' } });
   assert.equal(put.body.text, 'overridden');
-  const bulk = await h.req('POST', '/api/v1/task/', { body: { _params: { id: t.id }, priority: 'medium' }, headers: { 'x-http-method-override': 'PUT' } });
+  const bulk = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body: { _params: { id: t.id }, priority: 'medium' }, headers: { 'x-http-method-override': 'PUT' } });
   assert.deepEqual(bulk.body, { count: 1 });
-  const del = await h.req('POST', `/api/v1/task/${t.id}/`, { headers: { 'x-http-method-override': 'DELETE' } });
+  const del = await h.req<typeof LeadTask>('POST', `/api/v1/task/${t.id}/`, { headers: { 'x-http-method-override': 'DELETE' } });
   assert.deepEqual(del.body, {});
-  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).status, 404);
+  assert.equal((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).status, 404);
   // A plain POST to an object URL is Close's framework answer.
-  const plain = await h.req('POST', `/api/v1/task/${t.id}/`, { body: {} });
+  const plain = await h.req<typeof LeadTask>('POST', `/api/v1/task/${t.id}/`, { body: {} });
   assert.deepEqual([plain.status, plain.body], [404, { error: 'Did you mean to use PUT?' }]);
-  const bogus = await h.req('POST', '/api/v1/task/', { body: {}, headers: { 'x-http-method-override': 'PATCH' } });
+  const bogus = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body: {}, headers: { 'x-http-method-override': 'PATCH' } });
   assert.equal(bogus.status, 405);
 });
 
@@ -56,7 +58,7 @@ test('bad bodies answer 400 in Close framework words and change nothing (D4)', a
     ['application/x-www-form-urlencoded', 'lead_id=x', "Please send valid JSON with a 'Content-Type: application/json' header."],
   ];
   for (const [type, raw, error] of cases) {
-    const r = await h.req('POST', '/api/v1/task/', { rawBody: raw, headers: type ? { 'content-type': type } : {} });
+    const r = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { rawBody: raw, headers: type ? { 'content-type': type } : {} });
     assert.deepEqual([r.status, r.body], [400, { error }], raw);
   }
   const big = await h.req('POST', '/api/v1/task/', { rawBody: JSON.stringify({ lead_id: leadId, text: 'x'.repeat(1024 * 1024 + 10) }), headers: { 'content-type': 'application/json' } });
@@ -64,9 +66,9 @@ test('bad bodies answer 400 in Close framework words and change nothing (D4)', a
   assert.ok(big.body.error);
   // The Python client sends Content-Type: application/json on GET and DELETE without a body.
   const t = await makeTask(h, { lead_id: leadId, text: 'python' });
-  assert.equal((await h.req('GET', '/api/v1/task/', { headers: { 'content-type': 'application/json' } })).status, 200);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/', { headers: { 'content-type': 'application/json' } })).status, 200);
   assert.equal((await h.req('DELETE', `/api/v1/task/${t.id}/`, { headers: { 'content-type': 'application/json' } })).status, 200);
-  assert.equal((await h.req('POST', '/api/v1/task/', { rawBody: JSON.stringify({ lead_id: leadId }), headers: { 'content-type': 'application/json; charset=utf-8' } })).status, 200);
+  assert.equal((await h.req<typeof LeadTask>('POST', '/api/v1/task/', { rawBody: JSON.stringify({ lead_id: leadId }), headers: { 'content-type': 'application/json; charset=utf-8' } })).status, 200);
 });
 
 test('authentication: key as Basic username or Bearer token; anything else is 401 with Werkzeug text (D27)', async () => {
@@ -90,11 +92,13 @@ test('GET /openapi.json documents every route with its parameters and body schem
   assert.equal(r.statusCode, 200);
   const doc = JSON.parse(r.body);
   assert.equal(doc.openapi, '3.1.0');
-  assert.deepEqual(Object.keys(doc.paths['/api/v1/task/']).sort(), ['get', 'post', 'put']);
-  assert.deepEqual(Object.keys(doc.paths['/api/v1/task/{id}/']).sort(), ['delete', 'get', 'put']);
-  const listParams = doc.paths['/api/v1/task/'].get.parameters.map((p: { name: string }) => p.name);
+  // As Close's document: the server is `/api/v1`, paths are relative to it.
+  assert.deepEqual(doc.servers.map((s: { url: string }) => s.url), ['/api/v1']);
+  assert.deepEqual(Object.keys(doc.paths['/task/']).sort(), ['get', 'post', 'put']);
+  assert.deepEqual(Object.keys(doc.paths['/task/{id}/']).sort(), ['delete', 'get', 'put']);
+  const listParams = doc.paths['/task/'].get.parameters.map((p: { name: string }) => p.name);
   for (const p of ['_limit', '_skip', '_fields', 'view', 'date__lt', 'due_date__gte', 'date_updated__gt', '_order_by', 'format']) assert.ok(listParams.includes(p), p);
-  assert.ok(doc.paths['/api/v1/task/'].post.requestBody.content['application/json'].schema.properties.lead_id);
+  assert.ok(doc.paths['/task/'].post.requestBody.content['application/json'].schema.properties.lead_id);
 });
 
 test('unknown URLs answer 404 with an error body', async () => {
@@ -104,7 +108,7 @@ test('unknown URLs answer 404 with an error body', async () => {
 });
 
 test('GET /me/, /user/, /user/{id}/ and /organization/{id}/ describe the caller and colleagues', async () => {
-  const me = (await h.req('GET', '/api/v1/me/')).body;
+  const me = (await h.req<typeof MeResponse>('GET', '/api/v1/me/')).body;
   assert.equal(me.id, h.user.id);
   assert.equal(me.first_name, 'Ann');
   assert.equal(me.last_used_timezone, 'Europe/London');
@@ -149,7 +153,7 @@ test('no request answers 500 because of what it sent (D28)', async () => {
     '_fields=' + 'x,'.repeat(3000), 'date_created__gte=2015-01-01T00:00:00%2B14:00', '%=%', 'lead_id=' + 'x'.repeat(5000),
   ];
   for (const q of queries) {
-    const r = await h.req('GET', '/api/v1/task/?' + q);
+    const r = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?' + q);
     assert.ok(r.status < 500, `${q} -> ${r.status} ${r.raw.slice(0, 200)}`);
     assert.ok(r.body && typeof r.body === 'object', q);
   }
@@ -165,11 +169,11 @@ test('no request answers 500 because of what it sent (D28)', async () => {
     }
   }
   for (const header of ['99', '-99', 'x', '1,2', '  ', '+-1', '٣']) {
-    const r = await h.req('GET', '/api/v1/task/', { headers: { 'x-tz-offset': header } });
+    const r = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/', { headers: { 'x-tz-offset': header } });
     assert.ok(r.status === 200 || r.status === 400, header);
   }
   // The target survived everything with its text.
-  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).body.text, 'fuzz target');
+  assert.equal((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).body.text, 'fuzz target');
 });
 
 test('edge input answers in Close shapes: empty view, huge _skip, long lists, many _fields, _all', async () => {
@@ -180,25 +184,25 @@ test('edge input answers in Close shapes: empty view, huge _skip, long lists, ma
     assert.equal((await h.req('GET', url)).status, 400, url);
     assert.equal((await h.req('PUT', url, { body: { is_complete: true } })).status, 400, url);
   }
-  assert.equal((await h.req('PUT', '/api/v1/task/', { body: { _params: { view: '' }, is_complete: true } })).status, 400);
-  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).body.is_complete, false);
+  assert.equal((await h.req<typeof TaskBulkResponse>('PUT', '/api/v1/task/', { body: { _params: { view: '' }, is_complete: true } })).status, 400);
+  assert.equal((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).body.is_complete, false);
   // D7: no maximum _skip; past the end is an empty page, whatever the size.
   for (const skip of ['9223372036854775808', '99999999999999999999']) {
-    assert.deepEqual((await h.req('GET', `/api/v1/task/?_skip=${skip}`)).body, { data: [], has_more: false });
+    assert.deepEqual((await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?_skip=${skip}`)).body, { data: [], has_more: false });
     assert.equal((await h.req('GET', `/api/v1/lead/?_skip=${skip}`)).status, 200);
   }
   // Long id lists: repeats collapse; more than 10000 distinct values is a 400, not a 500.
   const override = { 'x-http-method-override': 'GET' };
-  const repeated = await h.req('POST', '/api/v1/task/', { body: { _params: { id__in: Array(15_000).fill(t.id).join(',') } }, headers: override });
-  assert.deepEqual(repeated.body.data.map((x: { id: string }) => x.id), [t.id]);
+  const repeated = await h.req<typeof TaskListResponse>('POST', '/api/v1/task/', { body: { _params: { id__in: Array(15_000).fill(t.id).join(',') } }, headers: override });
+  assert.deepEqual(repeated.body.data.map((x) => x.id), [t.id]);
   const many = await h.req('POST', '/api/v1/task/', { body: { _params: { id__in: Array.from({ length: 10_001 }, (_, i) => `task_${i}`).join(',') } }, headers: override });
   assert.equal(many.status, 400);
   assert.ok(many.body['field-errors'].id__in);
   // Many _fields names: only the known ones come back; `_all` means every field.
   const names = Array.from({ length: 20_000 }, (_, i) => `f${i}`).concat(['id', 'text']).join(',');
-  const projected = await h.req('POST', '/api/v1/task/', { body: { _params: { id: t.id, _fields: names } }, headers: override });
+  const projected = await h.req<typeof TaskListResponse>('POST', '/api/v1/task/', { body: { _params: { id: t.id, _fields: names } }, headers: override });
   assert.deepEqual(projected.body.data, [{ id: t.id, text: 'edge' }]);
-  assert.deepEqual((await h.req('GET', `/api/v1/task/${t.id}/?_fields=_all`)).body, (await h.req('GET', `/api/v1/task/${t.id}/`)).body);
+  assert.deepEqual((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/?_fields=_all`)).body, (await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).body);
 });
 
 test('wrong methods answer 405 and malformed URLs or HTTP answer {"error": ...}', async () => {
@@ -208,7 +212,7 @@ test('wrong methods answer 405 and malformed URLs or HTTP answer {"error": ...}'
   }
   const bad = await h.req('GET', '/api/v1/task/%ZZ/');
   assert.deepEqual([bad.status, Object.keys(bad.body)], [400, ['error']]);
-  const long = await h.req('GET', `/api/v1/task/${'x'.repeat(2000)}/`);
+  const long = await h.req<typeof LeadTask>('GET', `/api/v1/task/${'x'.repeat(2000)}/`);
   assert.deepEqual([long.status, Object.keys(long.body)], [414, ['error']]);
   // What Node's HTTP parser refuses never reaches a route; it still answers JSON.
   const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -232,10 +236,10 @@ test("a task's contact must be on the task's lead", async () => {
   const a = await makeLead(h, 'Lead A');
   const b = await makeLead(h, 'Lead B');
   const cb = (await h.req('POST', '/api/v1/contact/', { body: { lead_id: b, name: 'On B' } })).body.id;
-  const bad = await h.req('POST', '/api/v1/task/', { body: { lead_id: a, contact_id: cb } });
+  const bad = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body: { lead_id: a, contact_id: cb } });
   assert.deepEqual(bad.body, { errors: [], 'field-errors': { contact: "The contact is not on the task's lead." } });
   const t = await makeTask(h, { lead_id: a, text: 'x' });
-  assert.equal((await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { contact_id: cb } })).status, 400);
+  assert.equal((await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { contact_id: cb } })).status, 400);
   // Moving the task to the contact's lead with it is fine.
-  assert.equal((await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { contact_id: cb, lead_id: b } })).body.contact_name, 'On B');
+  assert.equal((await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { contact_id: cb, lead_id: b } })).body.contact_name, 'On B');
 });

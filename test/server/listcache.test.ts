@@ -7,8 +7,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, type Harness, insertTaskRow } from '../support/helpers.js';
+import { LeadTask } from '../../src/schemas/task-response.js';
+import { ListOf } from '../../src/schemas/response.js';
+import type { TaskResponse } from '../../src/schemas/task-response.js';
 import { openDb } from '../../src/db/connect.js';
 import type { ListCache } from '../../src/server/listcache.js';
+
+/** The type of a page of lead tasks (the harness checks answers against the route's own schema). */
+const LeadTaskList = ListOf(LeadTask);
 
 let h: Harness;
 let lead: string;
@@ -19,13 +25,13 @@ before(async () => {
 after(() => h.close());
 
 const cacheOf = (hh: Harness): ListCache => hh.listCache;
-const texts = async (q = '') => (await h.req('GET', `/api/v1/task/?lead_id=${lead}${q}`)).body.data.map((t: { text: string }) => t.text);
+const texts = async (q = '') => (await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}${q}`)).body.data.map((t) => t.text);
 
 test('a repeated list is a cache hit on SQLite, and equal everywhere', async () => {
   await makeTask(h, { lead_id: lead, text: 'first', date: '2026-03-08' });
-  const a = await h.req('GET', `/api/v1/task/?lead_id=${lead}`);
+  const a = await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}`);
   const hits = cacheOf(h).stats.hits;
-  const b = await h.req('GET', `/api/v1/task/?lead_id=${lead}`);
+  const b = await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}`);
   assert.equal(b.raw, a.raw);
   assert.equal(b.headers['content-type'], 'application/json; charset=utf-8');
   assert.equal(cacheOf(h).stats.hits, h.backend === 'sqlite' ? hits + 1 : hits);
@@ -36,7 +42,7 @@ test('writes through the API, renames and writes by another connection show at o
   await makeTask(h, { lead_id: lead, text: 'second', date: '2026-03-09' });
   assert.deepEqual(await texts(), ['first', 'second']);
   await h.req('PUT', `/api/v1/lead/${lead}/`, { body: { name: 'Renamed Co' } });
-  assert.deepEqual((await h.req('GET', `/api/v1/task/?lead_id=${lead}`)).body.data.map((t: { lead_name: string }) => t.lead_name), ['Renamed Co', 'Renamed Co']);
+  assert.deepEqual((await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}`)).body.data.map((t) => t.lead_name), ['Renamed Co', 'Renamed Co']);
   // Another process (here another connection) writes to the same database.
   if (h.backend !== 'pglite') {
     const other = await openDb(h.db.location);
@@ -52,12 +58,12 @@ test('writes through the API, renames and writes by another connection show at o
 
 test('the clock passing midnight and another zone change the answer', async () => {
   const tomorrow = await makeTask(h, { lead_id: lead, text: 'tomorrow', date: '2026-03-11' });
-  const inbox = async (headers?: Record<string, string>) => (await h.req('GET', `/api/v1/task/?lead_id=${lead}&view=inbox`, { headers })).body.data.map((t: { id: string }) => t.id);
+  const inbox = async (headers?: Record<string, string>) => (await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}&view=inbox`, { headers })).body.data.map((t: { id: string }) => t.id);
   assert.ok(!(await inbox()).includes(tomorrow.id));
   assert.ok(!(await inbox()).includes(tomorrow.id));
   assert.ok((await inbox({ 'x-tz-offset': '2' })).includes(tomorrow.id), 'already the 11th at UTC+2');
   h.advance(120_000); // 00:01 UTC on the 11th
   assert.ok((await inbox()).includes(tomorrow.id));
-  const one = (await h.req('GET', `/api/v1/task/${tomorrow.id}/`)).body;
+  const one = (await h.req<typeof TaskResponse>('GET', `/api/v1/task/${tomorrow.id}/`)).body;
   assert.equal(one.view, 'inbox');
 });

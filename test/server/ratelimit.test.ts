@@ -6,18 +6,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead } from '../support/helpers.js';
+import type { TaskListResponse } from '../../src/schemas/task-response.js';
+import type { MeResponse } from '../../src/schemas/account-response.js';
 import { createApiKey, createUser } from '../../src/crm/accounts.js';
 import { endpointGroup } from '../../src/server/ratelimit.js';
 
 test('every authenticated response carries RateLimit and X-Rate-Limit-* headers', async () => {
   const h = await harness({ rateLimit: { perKey: 600, windowSeconds: 8 } });
   try {
-    const r = await h.req('GET', '/api/v1/task/');
+    const r = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/');
     assert.equal(r.headers['ratelimit'], 'limit=600, remaining=599, reset=1');
     assert.equal(r.headers['x-rate-limit-limit'], '600');
     assert.equal(r.headers['x-rate-limit-remaining'], '599');
     assert.equal(r.headers['x-rate-limit-reset'], '1');
-    const bad = await h.req('GET', '/api/v1/task/?_limit=x');
+    const bad = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_limit=x');
     assert.equal(bad.status, 400);
     assert.equal(bad.headers['x-rate-limit-remaining'], '598', 'a 400 still counts');
   } finally {
@@ -29,9 +31,9 @@ test('a key gets N requests per group per window, then 429 with Retry-After and 
   const h = await harness({ rateLimit: { perKey: 3, windowSeconds: 6 } });
   try {
     const seen = [];
-    for (let i = 0; i < 3; i++) seen.push((await h.req('GET', '/api/v1/task/')).headers['x-rate-limit-remaining']);
+    for (let i = 0; i < 3; i++) seen.push((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/')).headers['x-rate-limit-remaining']);
     assert.deepEqual(seen, ['2', '1', '0']);
-    const limited = await h.req('GET', '/api/v1/task/');
+    const limited = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/');
     assert.equal(limited.status, 429);
     assert.equal(limited.headers['retry-after'], '2', 'one token comes back every 2 s');
     assert.equal(limited.headers['ratelimit'], 'limit=3, remaining=0, reset=2', 'reset agrees with Retry-After on a 429');
@@ -43,15 +45,15 @@ test('a key gets N requests per group per window, then 429 with Retry-After and 
       rate_endpoint_group: group,
     });
     // Another endpoint group has its own bucket.
-    assert.equal((await h.req('GET', '/api/v1/me/')).status, 200);
+    assert.equal((await h.req<typeof MeResponse>('GET', '/api/v1/me/')).status, 200);
     // Writes to tasks are another group than reads.
     assert.equal((await h.req('POST', '/api/v1/lead/', { body: { name: 'x' } })).status, 200);
     // Time refills the bucket.
     h.advance(2000);
-    assert.equal((await h.req('GET', '/api/v1/task/')).status, 200);
-    assert.equal((await h.req('GET', '/api/v1/task/')).status, 429);
+    assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/')).status, 200);
+    assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/')).status, 429);
     h.advance(6000);
-    assert.equal((await h.req('GET', '/api/v1/task/')).headers['x-rate-limit-remaining'], '2');
+    assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/')).headers['x-rate-limit-remaining'], '2');
   } finally {
     await h.close();
   }
@@ -75,7 +77,7 @@ test('the organization bucket is three times the key bucket, shared by its keys'
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
     // Another organization is not affected.
-    assert.equal((await h.req('GET', '/api/v1/task/', { as: h.outsider })).status, 200);
+    assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/', { as: h.outsider })).status, 200);
   } finally {
     await h.close();
   }

@@ -16,6 +16,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, type Harness, type Res, type TestUser } from '../support/helpers.js';
+import type { TaskBulkResponse } from '../../src/schemas/task-response.js';
 import { closeRoutes } from '../../src/server/app.js';
 import { UNAUTHORIZED_TEXT } from '../../src/close/errors.js';
 
@@ -66,7 +67,7 @@ async function populate(as: TestUser | undefined, into: Record<string, string>):
   into.contact = lead.contacts[0].id;
   into.task = (await makeTask(h, { lead_id: lead.id, text: 'secret task' }, as)).id;
   const done = await makeTask(h, { lead_id: lead.id, text: 'done', is_complete: true }, as);
-  into['activity/task_completed'] = done.object_id;
+  into['activity/task_completed'] = done.object_id ?? '';
   into['activity/call'] = (await post('/activity/call/', { direction: 'inbound', status: 'no-answer', phone: '+1 415 555 0101' })).id;
   const email = await post('/activity/email/', { status: 'inbox', sender: 'sam@secret.test', subject: 'Secret', body_text: 'psst', lead_id: lead.id });
   into['activity/email'] = email.id;
@@ -208,7 +209,7 @@ test("every list, filtered by another organization's ids, answers none of them; 
     }
   }
   for (const f of [`id__in=${mine.task}`, `lead_id=${mine.lead}`, `assigned_to=${mine.user}`, `organization_id=${mine.organization}`]) {
-    const res = await h.req('PUT', `/api/v1/task/?${f}&_type=all`, { as: h.outsider, body: { is_complete: true } });
+    const res = await h.req<typeof TaskBulkResponse>('PUT', `/api/v1/task/?${f}&_type=all`, { as: h.outsider, body: { is_complete: true } });
     assert.equal(res.status, 200, res.raw);
     assert.deepEqual(res.body, { count: 0 }, `PUT /task/?${f}`);
   }

@@ -24,6 +24,9 @@ import { ListCache } from '../../src/server/listcache.js';
 import { insertTaskRows } from '../../src/db/tasks.repo.js';
 import type { Executor } from '../../src/db/executor.js';
 import type { TaskRow } from '../../src/db/schema.js';
+import type { Static, TSchema } from 'typebox';
+import { checkContract } from './contract.js';
+import type { LeadTask, UserMadeTask } from '../../src/schemas/task-response.js';
 
 /** Writes a task row as is, without events: for fixtures the API cannot make (1001 tasks in one go, another process's write). */
 export async function insertTaskRow(ex: Executor, row: TaskRow): Promise<void> {
@@ -35,9 +38,13 @@ export interface TestUser {
   key: string;
 }
 
-export interface Res {
+/**
+ * An answer. `body` is typed by the response schema given to `req<typeof Schema>()`
+ * (`src/schemas/*-response.ts`), `any` without one.
+ */
+export interface Res<T = any> {
   status: number;
-  body: any;
+  body: T;
   headers: Record<string, string | string[] | undefined>;
   raw: string;
 }
@@ -64,11 +71,23 @@ export interface Harness {
   listCache: ListCache;
   /** The pinned clock itself, to share with a webhook delivery worker. */
   clock: () => number;
-  req(method: string, url: string, opts?: { body?: unknown; headers?: Record<string, string>; as?: TestUser; rawBody?: string }): Promise<Res>;
+  /**
+   * One request through the app. Every answer of a Close route is checked against the
+   * route's response schema (2xx) or Close's error schema (4xx); a mismatch throws
+   * (`contract.ts`). `req<typeof TaskResponse>(...)` types the body by that schema.
+   */
+  req<S extends TSchema | undefined = undefined>(method: string, url: string, opts?: ReqOptions): Promise<Res<S extends TSchema ? Static<S> : any>>;
   close(): Promise<void>;
 }
 
 export type TestBackend = 'sqlite' | 'pglite' | 'postgres';
+
+export interface ReqOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  as?: TestUser;
+  rawBody?: string;
+}
 
 /** Default `TEST_DATABASE_URL` of CI (`.ci/run`): the local server, trust auth. */
 export const CI_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -234,7 +253,7 @@ export async function harness(
       now += ms;
     },
     clock: () => now,
-    async req(method, url, o = {}) {
+    async req(method: string, url: string, o: ReqOptions = {}) {
       const headers: Record<string, string> = { authorization: basic((o.as ?? user).key), ...(o.headers ?? {}) };
       let payload: string | undefined;
       if (o.rawBody !== undefined) payload = o.rawBody;
@@ -249,6 +268,7 @@ export async function harness(
       } catch {
         body = r.body;
       }
+      checkContract({ method, url, headers, body: o.body }, { status: r.statusCode, body, contentType: String(r.headers['content-type'] ?? '') });
       return { status: r.statusCode, body, headers: r.headers as Res['headers'], raw: r.body };
     },
     async close() {
@@ -267,9 +287,9 @@ export async function makeLead(h: Harness, name = 'Bluth Company', as?: TestUser
   return r.body.id;
 }
 
-/** Creates a task through the API; throws unless it answers 200. */
-export async function makeTask(h: Harness, body: Record<string, unknown>, as?: TestUser): Promise<any> {
-  const r = await h.req('POST', '/api/v1/task/', { body, as });
+/** Creates a task (`lead` or `outgoing_call`) through the API; throws unless it answers 200. */
+export async function makeTask(h: Harness, body: Record<string, unknown>, as?: TestUser): Promise<UserMadeTask> {
+  const r = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body, as });
   if (r.status !== 200) throw new Error(`task create failed: ${r.status} ${r.raw}`);
   return r.body;
 }

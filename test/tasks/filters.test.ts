@@ -5,6 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, type Harness, insertTaskRow } from '../support/helpers.js';
+import type { LeadTask, TaskListResponse, TaskBulkResponse } from '../../src/schemas/task-response.js';
 import { newId } from '../../src/close/ids.js';
 
 let h: Harness;
@@ -33,7 +34,7 @@ test('paging 250 tasks by 100 yields each exactly once, even when all share one 
   const seen: string[] = [];
   const hasMore: boolean[] = [];
   for (let skip = 0; skip < 300; skip += 100) {
-    const r = await h.req('GET', `/api/v1/task/?lead_id=${lead}&_limit=100&_skip=${skip}`);
+    const r = await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&_limit=100&_skip=${skip}`);
     seen.push(...r.body.data.map((t: { id: string }) => t.id));
     hasMore.push(r.body.has_more);
   }
@@ -41,7 +42,7 @@ test('paging 250 tasks by 100 yields each exactly once, even when all share one 
   assert.equal(new Set(seen).size, 250);
   assert.deepEqual(new Set(seen), created);
   assert.deepEqual(hasMore, [true, true, false]);
-  const exact = await h.req('GET', `/api/v1/task/?lead_id=${lead}&_limit=250`);
+  const exact = await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&_limit=250`);
   assert.equal(exact.body.has_more, false, 'has_more is exact (D8)');
   assert.deepEqual(Object.keys(exact.body).sort(), ['data', 'has_more'], 'no total_results on tasks');
 });
@@ -49,16 +50,16 @@ test('paging 250 tasks by 100 yields each exactly once, even when all share one 
 test('bulk update of 150 matching tasks updates all 150 in one request (D23)', async () => {
   const lead = await freshLead('Bulk');
   for (let i = 0; i < 150; i++) await makeTask(h, { lead_id: lead, text: `b${i}`, date: '2026-03-02' });
-  const r = await h.req('PUT', `/api/v1/task/?lead_id=${lead}`, { body: { assigned_to: h.colleague.id, date: '2026-03-20' } });
+  const r = await h.req<typeof TaskBulkResponse>('PUT', `/api/v1/task/?lead_id=${lead}`, { body: { assigned_to: h.colleague.id, date: '2026-03-20' } });
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, { count: 150 });
-  const after = await h.req('GET', `/api/v1/task/?lead_id=${lead}&_limit=1000`);
+  const after = await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&_limit=1000`);
   assert.equal(after.body.data.length, 150);
   assert.ok(after.body.data.every((t: any) => t.assigned_to === h.colleague.id && t.date === '2026-03-20' && t.updated_by === h.user.id));
   // _limit does not narrow a bulk update; _params carries the filter (D3, D23).
-  const c = await h.req('PUT', '/api/v1/task/?_limit=1', { body: { _params: { lead_id: lead }, is_complete: true } });
+  const c = await h.req<typeof TaskBulkResponse>('PUT', '/api/v1/task/?_limit=1', { body: { _params: { lead_id: lead }, is_complete: true } });
   assert.deepEqual(c.body, { count: 150 });
-  assert.equal((await h.req('GET', `/api/v1/task/?lead_id=${lead}&view=archive&_limit=1000`)).body.data.length, 150);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&view=archive&_limit=1000`)).body.data.length, 150);
 });
 
 test('bulk update refuses no filter, more than 1000 matches, and any invalid task: nothing changes (D23)', async () => {
@@ -78,17 +79,17 @@ test('bulk update refuses no filter, more than 1000 matches, and any invalid tas
       });
     }
   });
-  const big = await h.req('PUT', `/api/v1/task/?lead_id=${lead}`, { body: { is_complete: true } });
+  const big = await h.req<typeof TaskBulkResponse>('PUT', `/api/v1/task/?lead_id=${lead}`, { body: { is_complete: true } });
   assert.equal(big.status, 400);
   assert.deepEqual(big.body, { errors: ["It's not allowed to update more than 1000 objects at once"] });
-  assert.equal((await h.req('GET', `/api/v1/task/?lead_id=${lead}&view=archive`)).body.data.length, 0);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&view=archive`)).body.data.length, 0);
 
   const mixed = await freshLead('Mixed');
   const a = await makeTask(h, { lead_id: mixed, text: 'a' });
   await makeTask(h, { lead_id: mixed, _type: 'outgoing_call' });
-  const bad = await h.req('PUT', `/api/v1/task/?lead_id=${mixed}&_type=all`, { body: { text: 'changed', is_complete: true } });
+  const bad = await h.req<typeof TaskBulkResponse>('PUT', `/api/v1/task/?lead_id=${mixed}&_type=all`, { body: { text: 'changed', is_complete: true } });
   assert.equal(bad.status, 400);
-  const still = (await h.req('GET', `/api/v1/task/${a.id}/`)).body;
+  const still = (await h.req<typeof LeadTask>('GET', `/api/v1/task/${a.id}/`)).body;
   assert.equal(still.text, 'a');
   assert.equal(still.is_complete, false);
 });
@@ -104,7 +105,7 @@ test('without _type only lead tasks are listed; _type=all lists every type; unkn
   const r = await h.req('GET', '/api/v1/task/?_type=meeting');
   assert.equal(r.status, 400);
   assert.deepEqual(Object.keys(r.body['field-errors']), ['_type']);
-  const r2 = await h.req('GET', '/api/v1/task/?_type__in=lead,bogus');
+  const r2 = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type__in=lead,bogus');
   assert.equal(r2.status, 400);
 });
 
@@ -186,11 +187,11 @@ test('view=inbox|future|archive, the per-object view, and inbox replacing date__
   // ...but not date__gt or date__lte.
   assert.deepEqual(await ids(`/api/v1/task/?lead_id=${lead}&view=inbox&date__gt=2026-03-10T12:00:00Z`), [tonight.id]);
   // At UTC+14 (2026-03-11 02:00 local) tonight's 23:00Z is tomorrow's 13:00 local: still inbox; tomorrow's date is today there.
-  const east = await h.req('GET', `/api/v1/task/?lead_id=${lead}&view=inbox`, { headers: { 'x-tz-offset': '14' } });
+  const east = await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&view=inbox`, { headers: { 'x-tz-offset': '14' } });
   assert.deepEqual(east.body.data.map((t: any) => t.id), [today.id, tomorrow.id, tonight.id]);
   assert.ok(east.body.data.every((t: any) => t.view === 'inbox'));
   // At UTC-11 (2026-03-10 01:00 local) 23:00Z is 12:00 local on the 10th: inbox; the 11th is future.
-  const west = await h.req('GET', `/api/v1/task/?lead_id=${lead}&_order_by=date`, { headers: { 'x-tz-offset': '-11' } });
+  const west = await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&_order_by=date`, { headers: { 'x-tz-offset': '-11' } });
   assert.deepEqual(Object.fromEntries(west.body.data.map((t: any) => [t.text, t.view])), { today: 'inbox', tonight: 'inbox', tomorrow: 'future', done: 'archive' });
   const bad = await h.req('GET', '/api/v1/task/?view=later');
   assert.equal(bad.status, 400);
@@ -234,14 +235,14 @@ test('filters by assigned_to, organization_id and lead_id; lead_id= means no lea
   assert.deepEqual(await ids(`/api/v1/task/?lead_id=${lead}&organization_id=${h.outsider.orgId}`), []);
   assert.deepEqual(await ids('/api/v1/task/?lead_id=&_type=all'), []);
   // The other organization sees none of them, whatever it asks.
-  assert.deepEqual((await h.req('GET', `/api/v1/task/?lead_id=${lead}&_type=all`, { as: h.outsider })).body.data, []);
+  assert.deepEqual((await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?lead_id=${lead}&_type=all`, { as: h.outsider })).body.data, []);
 });
 
 test('unknown parameters are ignored and named in X-Ignored-Params; strict mode refuses them (D5)', async () => {
-  const r = await h.req('GET', '/api/v1/task/?foo=1&_limit=1&bar=2');
+  const r = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?foo=1&_limit=1&bar=2');
   assert.equal(r.status, 200);
   assert.equal(r.headers['x-ignored-params'], 'foo,bar');
-  assert.equal((await h.req('GET', '/api/v1/task/?_limit=1')).headers['x-ignored-params'], undefined);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_limit=1')).headers['x-ignored-params'], undefined);
   const strict = await harness({ strictParams: true });
   try {
     const s = await strict.req('GET', '/api/v1/task/?foo=1');
@@ -254,11 +255,11 @@ test('unknown parameters are ignored and named in X-Ignored-Params; strict mode 
 });
 
 test('_limit and _skip errors answer 400 in the framework wording (D6, D7)', async () => {
-  assert.deepEqual((await h.req('GET', '/api/v1/task/?_limit=1001')).body, {
+  assert.deepEqual((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_limit=1001')).body, {
     error: 'The limit you set is larger than the maximum limit for this resource (max_limit = 1000).',
   });
-  assert.equal((await h.req('GET', '/api/v1/task/?_limit=1000')).status, 200);
-  assert.equal((await h.req('GET', '/api/v1/task/?_skip=-5')).status, 400);
-  assert.equal((await h.req('GET', '/api/v1/task/?_limit=')).status, 400);
-  assert.equal((await h.req('GET', '/api/v1/task/?_skip=999999999')).body.data.length, 0);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_limit=1000')).status, 200);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_skip=-5')).status, 400);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_limit=')).status, 400);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_skip=999999999')).body.data.length, 0);
 });

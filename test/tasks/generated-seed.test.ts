@@ -15,6 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { harness, makeLead, type Harness } from '../support/helpers.js';
+import type { TaskResponse, TaskListResponse } from '../../src/schemas/task-response.js';
 
 /**
  * The seed's task of each type, with the two keys D34 adds to every task (`priority`
@@ -64,7 +65,7 @@ function assertLikeSeed(actual: Record<string, any>, type: string, known: Record
 }
 
 async function taskOfType(h: Harness, type: string): Promise<any> {
-  const r = await h.req('GET', `/api/v1/task/?_type=${type}`);
+  const r = await h.req<typeof TaskListResponse>('GET', `/api/v1/task/?_type=${type}`);
   assert.equal(r.status, 200);
   assert.equal(r.body.data.length, 1, `exactly one ${type} task`);
   return r.body.data[0];
@@ -72,18 +73,18 @@ async function taskOfType(h: Harness, type: string): Promise<any> {
 
 /** The task left the inbox and is in the archive (complete). */
 async function assertArchived(h: Harness, id: string): Promise<any> {
-  const inbox = await h.req('GET', '/api/v1/task/?_type=all&view=inbox&_fields=id');
+  const inbox = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type=all&view=inbox&_fields=id');
   assert.ok(!inbox.body.data.some((t: any) => t.id === id), 'no longer in the inbox');
-  const archive = await h.req('GET', '/api/v1/task/?_type=all&view=archive&_fields=id');
+  const archive = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type=all&view=archive&_fields=id');
   assert.ok(archive.body.data.some((t: any) => t.id === id), 'in the archive');
-  const t = (await h.req('GET', `/api/v1/task/${id}/`)).body;
+  const t = (await h.req<typeof TaskResponse>('GET', `/api/v1/task/${id}/`)).body;
   assert.equal(t.is_complete, true);
   assert.equal(t.view, 'archive');
   return t;
 }
 
 async function inInbox(h: Harness, id: string): Promise<boolean> {
-  const inbox = await h.req('GET', '/api/v1/task/?_type=all&view=inbox&_fields=id');
+  const inbox = await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type=all&view=inbox&_fields=id');
   return inbox.body.data.some((t: any) => t.id === id);
 }
 
@@ -142,7 +143,7 @@ test('voicemail: a voicemail from an unknown number; an answered call from that 
     await post(h, '/api/v1/activity/call/', { direction: 'inbound', status: 'completed', duration: 240, phone: '+16314238017' });
     await assertArchived(h, t.id);
     // The answered call came from a number on no lead: it makes its own detached-call task.
-    assert.equal((await h.req('GET', '/api/v1/task/?_type=answered_detached_call&view=inbox')).body.data.length, 1);
+    assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type=answered_detached_call&view=inbox')).body.data.length, 1);
   }));
 
 test('answered_detached_call: an answered call from a number on no contact; adding the number to a contact completes it (D29, D30)', () =>

@@ -5,6 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, makeLead, makeTask, type Harness } from '../support/helpers.js';
+import type { LeadTask, TaskListResponse } from '../../src/schemas/task-response.js';
 
 let h: Harness;
 let leadId: string;
@@ -16,7 +17,7 @@ after(() => h.close());
 
 test('POST /task/ without a date makes a dateless lead task dated today in the request zone (D20)', async () => {
   // 2026-03-10T12:00Z is already 2026-03-11 at UTC+14.
-  const r = await h.req('POST', '/api/v1/task/', { body: { lead_id: leadId, text: 'Call back' }, headers: { 'x-tz-offset': '14' } });
+  const r = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body: { lead_id: leadId, text: 'Call back' }, headers: { 'x-tz-offset': '14' } });
   assert.equal(r.status, 200);
   const t = r.body;
   assert.match(t.id, /^task_[0-9A-Za-z]{43}$/);
@@ -60,7 +61,7 @@ test('POST /task/ ignores unknown and read-only keys, as restore scripts post wh
 });
 
 test('POST /task/ refuses bad input with Close field errors and creates nothing (D20, D21, D26)', async () => {
-  const before = (await h.req('GET', '/api/v1/task/?_type=all&_limit=1000')).body.data.length;
+  const before = (await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type=all&_limit=1000')).body.data.length;
   const cases: [unknown, Record<string, unknown>][] = [
     [{ text: 'no lead' }, { lead: 'This field is required.' }],
     [{ lead_id: 'lead_missing', text: 'x' }, { lead: 'Object does not exist.' }],
@@ -73,15 +74,15 @@ test('POST /task/ refuses bad input with Close field errors and creates nothing 
     [{ lead_id: 7 }, { lead_id: 'Expected string or null.' }],
   ];
   for (const [body, fieldErrors] of cases) {
-    const r = await h.req('POST', '/api/v1/task/', { body });
+    const r = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body });
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.deepEqual(r.body, { errors: [], 'field-errors': fieldErrors }, JSON.stringify(body));
   }
   // A lead of another organization does not exist for this caller.
   const foreignLead = await makeLead(h, 'Foreign', h.outsider);
-  const r = await h.req('POST', '/api/v1/task/', { body: { lead_id: foreignLead } });
+  const r = await h.req<typeof LeadTask>('POST', '/api/v1/task/', { body: { lead_id: foreignLead } });
   assert.deepEqual(r.body, { errors: [], 'field-errors': { lead: 'Object does not exist.' } });
-  assert.equal((await h.req('GET', '/api/v1/task/?_type=all&_limit=1000')).body.data.length, before);
+  assert.equal((await h.req<typeof TaskListResponse>('GET', '/api/v1/task/?_type=all&_limit=1000')).body.data.length, before);
 });
 
 test('outgoing_call tasks can be created and assigned to a colleague', async () => {
@@ -94,24 +95,24 @@ test('outgoing_call tasks can be created and assigned to a colleague', async () 
 
 test('GET /task/{id}/ answers any type; another organization sees 404 (D26)', async () => {
   const t = await makeTask(h, { lead_id: leadId, text: 'Mine' });
-  const r = await h.req('GET', `/api/v1/task/${t.id}/`);
+  const r = await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`);
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, t);
-  const o = await h.req('GET', `/api/v1/task/${t.id}/`, { as: h.outsider });
+  const o = await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`, { as: h.outsider });
   assert.equal(o.status, 404);
   assert.deepEqual(o.body, { error: 'Empty query: Task matching query does not exist.' });
   for (const [method, body] of [['PUT', { text: 'stolen' }], ['DELETE', undefined]] as const) {
     const x = await h.req(method, `/api/v1/task/${t.id}/`, { as: h.outsider, body });
     assert.equal(x.status, 404);
   }
-  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).body.text, 'Mine');
+  assert.equal((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).body.text, 'Mine');
   assert.equal((await h.req('GET', '/api/v1/task/task_doesnotexist/')).status, 404);
 });
 
 test('PUT /task/{id}/ is a partial update; updated_by and date_updated move (D2)', async () => {
   const t = await makeTask(h, { lead_id: leadId, text: 'Original', date: '2026-03-12', priority: 'high' });
   h.setNow(Date.parse('2026-03-10T13:00:00Z'));
-  const r = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { date: '2026-03-09' }, as: h.colleague });
+  const r = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { date: '2026-03-09' }, as: h.colleague });
   assert.equal(r.status, 200);
   assert.equal(r.body.text, 'Original');
   assert.equal(r.body.priority, 'high');
@@ -121,7 +122,7 @@ test('PUT /task/{id}/ is a partial update; updated_by and date_updated move (D2)
   assert.equal(r.body.updated_by_name, 'Ken Sato');
   assert.equal(r.body.created_by, h.user.id);
   assert.equal(r.body.date_updated, '2026-03-10T13:00:00+00:00');
-  const cleared = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { date: null, priority: null } });
+  const cleared = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { date: null, priority: null } });
   assert.equal(cleared.body.is_dateless, true);
   assert.equal(cleared.body.due_date, null);
   assert.equal(cleared.body.date, '2026-03-10');
@@ -131,15 +132,15 @@ test('PUT /task/{id}/ is a partial update; updated_by and date_updated move (D2)
 
 test('completing a lead task records a TaskCompleted activity; reopening removes it (D22)', async () => {
   const t = await makeTask(h, { lead_id: leadId, text: 'Finish me' });
-  const done = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: true } });
+  const done = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: true } });
   assert.equal(done.body.is_complete, true);
   assert.equal(done.body.view, 'archive');
   assert.equal(done.body.object_type, 'taskcompleted');
-  assert.match(done.body.object_id, /^acti_[0-9A-Za-z]{43}$/);
+  assert.match(done.body.object_id ?? '', /^acti_[0-9A-Za-z]{43}$/);
   const activity = await h.db.kysely.selectFrom('activities').selectAll().where('id', '=', done.body.object_id).executeTakeFirst();
   assert.equal(activity?.type, 'TaskCompleted');
   assert.deepEqual(JSON.parse(activity!.data), { task_id: t.id, task_text: 'Finish me', task_assigned_to: h.user.id });
-  const reopened = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: false } });
+  const reopened = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: false } });
   assert.equal(reopened.body.object_type, null);
   assert.equal(reopened.body.object_id, null);
   assert.equal(reopened.body.view, 'inbox');
@@ -148,12 +149,12 @@ test('completing a lead task records a TaskCompleted activity; reopening removes
 
 test('a resolution completes the task; reopening clears it (D21)', async () => {
   const t = await makeTask(h, { lead_id: leadId, text: 'Maybe' });
-  const r = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { resolution: 'skipped' } });
+  const r = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { resolution: 'skipped' } });
   assert.equal(r.body.is_complete, true);
   assert.equal(r.body.resolution, 'skipped');
-  const back = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: false } });
+  const back = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { is_complete: false } });
   assert.equal(back.body.resolution, null);
-  const bad = await h.req('PUT', `/api/v1/task/${t.id}/`, { body: { resolution: 'skipped', is_complete: false } });
+  const bad = await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/`, { body: { resolution: 'skipped', is_complete: false } });
   assert.equal(bad.status, 400);
 });
 
@@ -170,15 +171,15 @@ test('DELETE /task/{id}/ answers {} and the task is gone (D24)', async () => {
   const r = await h.req('DELETE', `/api/v1/task/${t.id}/`);
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, {});
-  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).status, 404);
+  assert.equal((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).status, 404);
   assert.equal((await h.req('DELETE', `/api/v1/task/${t.id}/`)).status, 404);
 });
 
 test('_fields applies to the object returned by GET, POST and PUT (D9)', async () => {
-  const t = (await h.req('POST', '/api/v1/task/?_fields=id,text,nope', { body: { lead_id: leadId, text: 'F' } })).body;
+  const t = (await h.req<typeof LeadTask>('POST', '/api/v1/task/?_fields=id,text,nope', { body: { lead_id: leadId, text: 'F' } })).body;
   assert.deepEqual(Object.keys(t), ['id', 'text']);
-  assert.deepEqual(Object.keys((await h.req('GET', `/api/v1/task/${t.id}/?_fields=view`)).body), ['view']);
-  assert.deepEqual((await h.req('PUT', `/api/v1/task/${t.id}/?_fields=text`, { body: { text: 'G' } })).body, { text: 'G' });
+  assert.deepEqual(Object.keys((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/?_fields=view`)).body), ['view']);
+  assert.deepEqual((await h.req<typeof LeadTask>('PUT', `/api/v1/task/${t.id}/?_fields=text`, { body: { text: 'G' } })).body, { text: 'G' });
 });
 
 test('text may change only on lead tasks (D21)', async () => {
@@ -192,7 +193,7 @@ test('deleting a lead deletes its tasks', async () => {
   const lead = await makeLead(h, 'Short-lived');
   const t = await makeTask(h, { lead_id: lead, text: 'Orphan to be' });
   assert.deepEqual((await h.req('DELETE', `/api/v1/lead/${lead}/`)).body, {});
-  assert.equal((await h.req('GET', `/api/v1/task/${t.id}/`)).status, 404);
+  assert.equal((await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).status, 404);
   assert.equal((await h.req('GET', `/api/v1/lead/${lead}/`)).body.error, 'Empty query: Lead matching query does not exist.');
 });
 
@@ -205,7 +206,7 @@ test('names follow the current names of lead and contact', async () => {
   assert.equal(t.contact_name, 'Gob');
   await h.req('PUT', `/api/v1/lead/${lead}/`, { body: { name: 'New Name' } });
   await h.req('PUT', `/api/v1/contact/${c.body.id}/`, { body: { name: 'George Oscar' } });
-  const again = (await h.req('GET', `/api/v1/task/${t.id}/`)).body;
+  const again = (await h.req<typeof LeadTask>('GET', `/api/v1/task/${t.id}/`)).body;
   assert.equal(again.lead_name, 'New Name');
   assert.equal(again.contact_name, 'George Oscar');
 });

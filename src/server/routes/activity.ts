@@ -20,17 +20,32 @@ import { TASK_COMPLETED_TYPE, deleteTaskCompleted, serializeTaskCompleted } from
 import { CallWriteSchema, EmailWriteSchema, SmsWriteSchema } from '../../schemas/activity.js';
 import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
+import type { TSchema } from 'typebox';
+import { EmptyResponse } from '../../schemas/response.js';
+import {
+  CallActivity,
+  CallListResponse,
+  EmailActivity,
+  EmailListResponse,
+  EmailThreadActivity,
+  EmailThreadListResponse,
+  SmsActivity,
+  SmsListResponse,
+  TaskCompletedActivity,
+  TaskCompletedListResponse,
+} from '../../schemas/activity-response.js';
 
 const FIELDS_ONLY = new Set(['_fields']);
 const NO_PARAMS = new Set<string>();
 
 /** `GET` list and `GET` one of an activity type at `path` (e.g. `/activity/call/`). */
-function readRoutes(path: string, type: string, label: string, serialize: ActivitySerializer): CloseRoute[] {
+function readRoutes(path: string, type: string, label: string, serialize: ActivitySerializer, item: TSchema, list: TSchema): CloseRoute[] {
   return [
     {
       method: 'GET',
       url: path,
       summary: `List or filter ${label} activities`,
+      response: list,
       knownParams: ACTIVITY_LIST_PARAMS,
       handler: async ({ ctx, params, fields }) => {
         const result = await listActivityPage(ctx, type, params, parsePage(params, ACTIVITY_PAGE_LIMITS), serialize);
@@ -41,6 +56,7 @@ function readRoutes(path: string, type: string, label: string, serialize: Activi
       method: 'GET',
       url: `${path}:id/`,
       summary: `Get a single ${label} activity`,
+      response: item,
       knownParams: FIELDS_ONLY,
       handler: async ({ ctx, id, fields }) => projectFields(await getActivityJson(ctx, type, id, serialize), fields),
     },
@@ -56,11 +72,12 @@ function sendToInbox(raw: string | undefined): boolean {
 }
 
 export const activityRoutes: CloseRoute[] = [
-  ...readRoutes('/activity/call/', CALL_TYPE, 'Call', serializeCalls),
+  ...readRoutes('/activity/call/', CALL_TYPE, 'Call', serializeCalls, CallActivity, CallListResponse),
   {
     method: 'POST',
     url: '/activity/call/',
     summary: 'Log a Call activity',
+    response: CallActivity,
     knownParams: FIELDS_ONLY,
     body: CallWriteSchema,
     handler: async ({ ctx, body, fields }) => projectFields(await createCall(ctx, validateBody(CallWriteSchema, body)), fields),
@@ -69,17 +86,19 @@ export const activityRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/activity/call/:id/',
     summary: 'Update a Call activity',
+    response: CallActivity,
     knownParams: FIELDS_ONLY,
     body: CallWriteSchema,
     handler: async ({ ctx, id, body, fields }) => projectFields(await updateCall(ctx, id, validateBody(CallWriteSchema, body)), fields),
   },
-  { method: 'DELETE', url: '/activity/call/:id/', summary: 'Delete a Call activity', knownParams: NO_PARAMS, handler: async ({ ctx, id }) => deleteCall(ctx, id) },
+  { method: 'DELETE', url: '/activity/call/:id/', summary: 'Delete a Call activity', response: EmptyResponse, knownParams: NO_PARAMS, handler: async ({ ctx, id }) => deleteCall(ctx, id) },
 
-  ...readRoutes('/activity/email/', EMAIL_TYPE, 'Email', serializeEmails),
+  ...readRoutes('/activity/email/', EMAIL_TYPE, 'Email', serializeEmails, EmailActivity, EmailListResponse),
   {
     method: 'POST',
     url: '/activity/email/',
     summary: 'Create an Email activity',
+    response: EmailActivity,
     knownParams: FIELDS_ONLY,
     body: EmailWriteSchema,
     handler: async ({ ctx, body, fields }) => projectFields(await createEmail(ctx, validateBody(EmailWriteSchema, body)), fields),
@@ -88,19 +107,21 @@ export const activityRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/activity/email/:id/',
     summary: 'Update an Email activity',
+    response: EmailActivity,
     knownParams: FIELDS_ONLY,
     body: EmailWriteSchema,
     handler: async ({ ctx, id, body, fields }) => projectFields(await updateEmail(ctx, id, validateBody(EmailWriteSchema, body)), fields),
   },
-  { method: 'DELETE', url: '/activity/email/:id/', summary: 'Delete an Email activity', knownParams: NO_PARAMS, handler: async ({ ctx, id }) => deleteEmail(ctx, id) },
+  { method: 'DELETE', url: '/activity/email/:id/', summary: 'Delete an Email activity', response: EmptyResponse, knownParams: NO_PARAMS, handler: async ({ ctx, id }) => deleteEmail(ctx, id) },
 
-  ...readRoutes('/activity/emailthread/', THREAD_TYPE, 'EmailThread', serializeThreads),
+  ...readRoutes('/activity/emailthread/', THREAD_TYPE, 'EmailThread', serializeThreads, EmailThreadActivity, EmailThreadListResponse),
 
-  ...readRoutes('/activity/sms/', SMS_TYPE, 'SMS', serializeSms),
+  ...readRoutes('/activity/sms/', SMS_TYPE, 'SMS', serializeSms, SmsActivity, SmsListResponse),
   {
     method: 'POST',
     url: '/activity/sms/',
     summary: 'Create an SMS activity',
+    response: SmsActivity,
     knownParams: new Set(['_fields', 'send_to_inbox']),
     body: SmsWriteSchema,
     handler: async ({ ctx, params, body, fields }) =>
@@ -110,17 +131,19 @@ export const activityRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/activity/sms/:id/',
     summary: 'Update an SMS activity',
+    response: SmsActivity,
     knownParams: FIELDS_ONLY,
     body: SmsWriteSchema,
     handler: async ({ ctx, id, body, fields }) => projectFields(await updateSms(ctx, id, validateBody(SmsWriteSchema, body)), fields),
   },
-  { method: 'DELETE', url: '/activity/sms/:id/', summary: 'Delete an SMS activity', knownParams: NO_PARAMS, handler: async ({ ctx, id }) => deleteSms(ctx, id) },
+  { method: 'DELETE', url: '/activity/sms/:id/', summary: 'Delete an SMS activity', response: EmptyResponse, knownParams: NO_PARAMS, handler: async ({ ctx, id }) => deleteSms(ctx, id) },
 
-  ...readRoutes('/activity/task_completed/', TASK_COMPLETED_TYPE, 'TaskCompleted', serializeTaskCompleted),
+  ...readRoutes('/activity/task_completed/', TASK_COMPLETED_TYPE, 'TaskCompleted', serializeTaskCompleted, TaskCompletedActivity, TaskCompletedListResponse),
   {
     method: 'DELETE',
     url: '/activity/task_completed/:id/',
     summary: 'Delete a TaskCompleted activity',
+    response: EmptyResponse,
     knownParams: NO_PARAMS,
     handler: async ({ ctx, id }) => deleteTaskCompleted(ctx, id),
   },

@@ -4,12 +4,14 @@
  */
 import { EVENT_LIST_PARAMS, getEvent, listEventPage } from '../../events/eventlog.js';
 import type { CloseRoute } from '../routing.js';
+import { EventListResponse, EventResponse } from '../../schemas/event-response.js';
 
 export const eventRoutes: CloseRoute[] = [
   {
     method: 'GET',
     url: '/event/',
     summary: 'Retrieve a list of events',
+    response: EventListResponse,
     knownParams: EVENT_LIST_PARAMS,
     handler: async ({ ctx, params }) => listEventPage(ctx, params),
   },
@@ -17,6 +19,7 @@ export const eventRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/event/:id/',
     summary: 'Retrieve a single event by ID',
+    response: EventResponse,
     knownParams: new Set(),
     handler: async ({ ctx, id }) => getEvent(ctx, id),
   },

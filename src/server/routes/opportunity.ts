@@ -8,6 +8,8 @@ import { OPPORTUNITY_LIST_PARAMS, OPPORTUNITY_PAGE_LIMITS, listOpportunities } f
 import { OpportunityWriteSchema } from '../../schemas/opportunity.js';
 import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
+import { OpportunityListResponse, OpportunityResponse } from '../../schemas/crm-response.js';
+import { EmptyResponse } from '../../schemas/response.js';
 
 const FIELDS_ONLY = new Set(['_fields']);
 
@@ -16,6 +18,7 @@ export const opportunityRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/opportunity/',
     summary: 'List or filter opportunities',
+    response: OpportunityListResponse,
     knownParams: OPPORTUNITY_LIST_PARAMS,
     handler: async ({ ctx, params, fields }) => {
       const result = await listOpportunities(ctx, params, parsePage(params, OPPORTUNITY_PAGE_LIMITS));
@@ -26,6 +29,7 @@ export const opportunityRoutes: CloseRoute[] = [
     method: 'POST',
     url: '/opportunity/',
     summary: 'Create an opportunity',
+    response: OpportunityResponse,
     knownParams: FIELDS_ONLY,
     body: OpportunityWriteSchema,
     handler: async ({ ctx, body, fields }) => projectFields(await createOpportunity(ctx, validateBody(OpportunityWriteSchema, body)), fields),
@@ -34,6 +38,7 @@ export const opportunityRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/opportunity/:id/',
     summary: 'Retrieve an opportunity',
+    response: OpportunityResponse,
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => projectFields(await getOpportunity(ctx, id), fields),
   },
@@ -41,6 +46,7 @@ export const opportunityRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/opportunity/:id/',
     summary: 'Update an opportunity',
+    response: OpportunityResponse,
     knownParams: FIELDS_ONLY,
     body: OpportunityWriteSchema,
     handler: async ({ ctx, id, body, fields }) => projectFields(await updateOpportunity(ctx, id, validateBody(OpportunityWriteSchema, body)), fields),
@@ -49,6 +55,7 @@ export const opportunityRoutes: CloseRoute[] = [
     method: 'DELETE',
     url: '/opportunity/:id/',
     summary: 'Delete an opportunity',
+    response: EmptyResponse,
     knownParams: new Set(),
     handler: async ({ ctx, id }) => deleteOpportunity(ctx, id),
   },

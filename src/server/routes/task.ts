@@ -8,6 +8,8 @@ import { TaskWriteSchema } from '../../schemas/task.js';
 import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
 import { ListCache } from '../listcache.js';
+import { TaskBulkResponse, TaskListResponse, TaskResponse } from '../../schemas/task-response.js';
+import { EmptyResponse } from '../../schemas/response.js';
 
 /** Paging of `GET /task/` (D6): default 100, at most 1000. */
 export const TASK_PAGE_LIMITS = { defaultLimit: 100, maxLimit: 1000 };
@@ -25,6 +27,7 @@ export const taskRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/task/',
     summary: 'List or filter tasks',
+    response: TaskListResponse,
     knownParams: TASK_LIST_PARAMS,
     handler: async ({ ctx, params, fields, settings }) => {
       const page = parsePage(params, TASK_PAGE_LIMITS);
@@ -39,6 +42,7 @@ export const taskRoutes: CloseRoute[] = [
     method: 'POST',
     url: '/task/',
     summary: 'Create a task',
+    response: TaskResponse,
     knownParams: FIELDS_ONLY,
     body: TaskWriteSchema,
     handler: async ({ ctx, body, fields }) => projectFields(await createTask(ctx, taskBody(body)), fields),
@@ -47,6 +51,8 @@ export const taskRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/task/',
     summary: 'Bulk-update tasks',
+    response: TaskBulkResponse,
+    operationId: 'bulkUpdateTask',
     knownParams: TASK_BULK_PARAMS,
     body: TaskWriteSchema,
     handler: async ({ ctx, params, body }) => bulkUpdateTasks(ctx, params, taskBody(body)),
@@ -55,6 +61,7 @@ export const taskRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/task/:id/',
     summary: "Fetch a task's details",
+    response: TaskResponse,
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => projectFields(await getTask(ctx, id), fields),
   },
@@ -62,6 +69,7 @@ export const taskRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/task/:id/',
     summary: 'Update a task',
+    response: TaskResponse,
     knownParams: FIELDS_ONLY,
     body: TaskWriteSchema,
     handler: async ({ ctx, id, body, fields }) => projectFields(await updateOneTask(ctx, id, taskBody(body)), fields),
@@ -70,6 +78,7 @@ export const taskRoutes: CloseRoute[] = [
     method: 'DELETE',
     url: '/task/:id/',
     summary: 'Delete a task',
+    response: EmptyResponse,
     knownParams: NO_PARAMS,
     handler: async ({ ctx, id }) => deleteOneTask(ctx, id),
   },

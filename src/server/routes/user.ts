@@ -6,6 +6,7 @@
 import { parsePage, projectFields } from '../../close/params.js';
 import { getMe, getOrganization, getOwnApiKey, getUser, listUsers } from '../../crm/accounts.js';
 import type { CloseRoute } from '../routing.js';
+import { ApiKeyResponse, MeResponse, OrganizationResponse, UserListResponse, UserResponse } from '../../schemas/account-response.js';
 
 const FIELDS_ONLY = new Set(['_fields']);
 /** Paging of `GET /user/`: default 100, at most 1000 (Airbyte pages users by 1000). */
@@ -16,6 +17,8 @@ export const userRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/me/',
     summary: 'The caller, with their organizations',
+    response: MeResponse,
+    operationId: 'getMe',
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, fields }) => projectFields(await getMe(ctx), fields),
   },
@@ -23,6 +26,7 @@ export const userRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/user/',
     summary: "List the organization's users",
+    response: UserListResponse,
     knownParams: new Set(['_limit', '_skip', '_fields', '_order_by']),
     handler: async ({ ctx, params, fields }) => {
       const result = await listUsers(ctx, parsePage(params, USER_PAGE_LIMITS));
@@ -33,6 +37,7 @@ export const userRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/user/:id/',
     summary: 'Fetch a user',
+    response: UserResponse,
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => projectFields(await getUser(ctx, id), fields),
   },
@@ -40,6 +45,7 @@ export const userRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/organization/:id/',
     summary: "Fetch the caller's organization with its memberships and opportunity statuses",
+    response: OrganizationResponse,
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => projectFields(await getOrganization(ctx, id), fields),
   },
@@ -47,6 +53,7 @@ export const userRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/api_key/:id/',
     summary: "The caller's own API key, named by its secret or its id (D35); the secret is never shown",
+    response: ApiKeyResponse,
     knownParams: FIELDS_ONLY,
     handler: async ({ ctx, id, fields }) => projectFields(await getOwnApiKey(ctx, id), fields),
   },

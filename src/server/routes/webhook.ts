@@ -14,6 +14,8 @@ import {
 import { WebhookCreateSchema, WebhookUpdateSchema } from '../../schemas/webhook.js';
 import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
+import { WebhookListResponse, WebhookResponse } from '../../schemas/event-response.js';
+import { EmptyResponse } from '../../schemas/response.js';
 
 const NO_PARAMS = new Set<string>();
 
@@ -22,6 +24,7 @@ export const webhookRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/webhook/',
     summary: 'List Webhook subscriptions',
+    response: WebhookListResponse,
     knownParams: new Set(['_limit', '_skip']),
     handler: async ({ ctx, params }) => listSubscriptionPage(ctx, parsePage(params, WEBHOOK_PAGE_LIMITS)),
   },
@@ -29,6 +32,7 @@ export const webhookRoutes: CloseRoute[] = [
     method: 'POST',
     url: '/webhook/',
     summary: 'Create new Webhook subscription',
+    response: WebhookResponse,
     knownParams: NO_PARAMS,
     body: WebhookCreateSchema,
     status: 201,
@@ -39,6 +43,7 @@ export const webhookRoutes: CloseRoute[] = [
     method: 'GET',
     url: '/webhook/:id/',
     summary: 'Retrieve a single Webhook subscription',
+    response: WebhookResponse,
     knownParams: NO_PARAMS,
     handler: async ({ ctx, id }) => getSubscription(ctx, id),
   },
@@ -46,6 +51,7 @@ export const webhookRoutes: CloseRoute[] = [
     method: 'PUT',
     url: '/webhook/:id/',
     summary: 'Update existing Webhook subscription',
+    response: WebhookResponse,
     knownParams: NO_PARAMS,
     body: WebhookUpdateSchema,
     handler: async ({ ctx, id, body, settings }) =>
@@ -55,6 +61,7 @@ export const webhookRoutes: CloseRoute[] = [
     method: 'DELETE',
     url: '/webhook/:id/',
     summary: 'Delete Webhook subscription',
+    response: EmptyResponse,
     knownParams: NO_PARAMS,
     handler: async ({ ctx, id }) => deleteSubscriptionById(ctx, id),
   },
