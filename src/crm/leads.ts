@@ -29,6 +29,9 @@ export const LEAD_MODEL = 'Lead';
 /** Parameters of `GET /lead/`. `query` matches names (`name:Acme`, or free text). */
 export const LEAD_LIST_PARAMS: ReadonlySet<string> = new Set(['_limit', '_skip', '_fields', 'query', 'id', 'id__in']);
 
+/** Longest lead search `query`, in characters (issue 13, defect 3): names are at most 1,000 (`schemas/lead.ts`). */
+export const MAX_QUERY_CHARS = 1_000;
+
 /** Close's JSON for leads, with their contacts and open tasks, in one batch of queries. */
 async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
@@ -110,6 +113,8 @@ export async function getLead(ctx: RequestContext, id: string): Promise<Record<s
  */
 export async function listLeads(ctx: RequestContext, params: Params, page: Page) {
   const query = first(params, 'query')?.trim();
+  // Issue 13: a bounded search term (SQLite refuses LIKE patterns over 50,000 bytes).
+  if (query && query.length > MAX_QUERY_CHARS) throw CloseError.field('query', `Must be at most ${MAX_QUERY_CHARS} characters long.`);
   let nameContains: string | undefined;
   if (query) {
     const m = /^name:\s*(?:"([^"]*)"|(\S+))\s*$/.exec(query);

@@ -16,6 +16,7 @@ import { paramsFromJson, paramsFromQueryString, parseFields, repeatedParams, unk
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
+import { headerSafe } from './http.js';
 import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -111,7 +112,9 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
     if (opts.strictParams) {
       throw CloseError.validation(Object.fromEntries(ignored.map((n) => [n, 'Unknown parameter.'])));
     }
-    reply.header('X-Ignored-Params', ignored.join(','));
+    // Names come from the URL: made safe for a header (a control character or a
+    // character above U+00FF would otherwise fail the response after the write).
+    reply.header('X-Ignored-Params', ignored.map(headerSafe).join(','));
   }
   // D33: a parameter that takes one value, given twice, is a client bug; picking one hides it.
   const repeated = repeatedParams(params, route.knownParams);
