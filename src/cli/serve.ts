@@ -75,7 +75,8 @@ export function registerServe(program: Command, cli: CliContext): void {
     .action(async (opts) => {
       const emulator = Boolean(opts.emulator);
       // The emulator's reset deletes everything: it never falls back to DATABASE_URL.
-      const db = emulator ? await open(cli, { db: opts.db ?? ':memory:' }) : await open(cli, opts);
+      // One server owns a SQLite file (issue 13): a second one refuses to start, naming the first's PID.
+      const db = emulator ? await open(cli, { db: opts.db ?? ':memory:' }, true, 'serve') : await open(cli, opts, true, 'serve');
       if (emulator) {
         const { foreignOrganizations } = await import('../server/emulator.js');
         const foreign = await foreignOrganizations(db);

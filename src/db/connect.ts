@@ -24,6 +24,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
+import { acquireOwnerLock } from './ownerlock.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
@@ -59,6 +60,12 @@ export interface OpenDbOptions {
    * `max_connections` (100 by default), or requests queue for a connection.
    */
   poolMax?: number;
+  /**
+   * Take ownership of a SQLite file for this role (`serve`, `import`; `ownerlock.ts`):
+   * refused, naming the PID, while another living process owns it; given up on close.
+   * Ignored for other backends, which have many writers by design.
+   */
+  owner?: string;
 }
 
 /** Every migration, in order. Names sort in application order. */
@@ -179,13 +186,21 @@ function openSqliteFile(path: string): BetterSqlite3.Database {
   }
 }
 
-function openSqlite(url: string): Db {
+function openSqlite(url: string, owner?: string): Db {
   const path = sqlitePathFromUrl(url);
-  const raw = openSqliteFile(path);
+  const release = owner && path !== ':memory:' ? acquireOwnerLock(resolve(path), owner) : () => {};
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = openSqliteFile(path);
+  } catch (e) {
+    release();
+    throw e;
+  }
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
-  // Another process (the CLI beside a running server) may hold the write lock briefly.
+  // Another process (a short CLI command beside the running server) may hold the write
+  // lock briefly: wait for it up to 5 s rather than fail; `writeTransaction` retries past it.
   raw.pragma('busy_timeout = 5000');
   // Reads through a memory map skip a copy per page; 64 MiB of page cache keeps hot
   // index pages resident. Both only change speed.
@@ -203,7 +218,13 @@ function openSqlite(url: string): Db {
     dialect: 'sqlite',
     location: path,
     changeToken: () => `${writes.count}:${dataVersion.get()}`,
-    close: () => kysely.destroy(),
+    close: async () => {
+      try {
+        await kysely.destroy();
+      } finally {
+        release();
+      }
+    },
   };
 }
 
@@ -273,7 +294,7 @@ export async function dumpFreshPgliteDb(): Promise<Blob> {
  */
 export async function openDb(url: string = DEFAULT_DB_PATH, opts: OpenDbOptions = {}): Promise<Db> {
   checkDatabaseUrl(url);
-  const db = isPostgresUrl(url) ? openPostgres(url, opts) : isPgliteUrl(url) ? await openPglite(url) : openSqlite(url);
+  const db = isPostgresUrl(url) ? openPostgres(url, opts) : isPgliteUrl(url) ? await openPglite(url) : openSqlite(url, opts.owner);
   if (opts.migrate !== false) {
     try {
       await migrate(db);
