@@ -305,18 +305,19 @@ export async function taskIdsOfContact(ex: Executor, organizationId: string, con
 }
 
 /** Open tasks of some leads, with names, in date then id order, for embedding in lead objects (reference §13.4). */
-export async function openTasksOfLeads(ex: Executor, organizationId: string, leadIds: string[]): Promise<TaskWithNames[]> {
+export async function openTasksOfLeads(ex: Executor, organizationId: string, leadIds: string[], perLead = Number.MAX_SAFE_INTEGER): Promise<TaskWithNames[]> {
   if (!leadIds.length) return [];
-  const rows = await ex
+  // One query for every lead; at most `perLead` of each (the earliest), ranked in SQL.
+  const ranked = ex
     .selectFrom('tasks')
     .selectAll()
+    .select((eb) => eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('lead_id').orderBy('date_ms').orderBy('id')).as('lead_rank'))
     .where('organization_id', '=', organizationId)
     .where('lead_id', 'in', leadIds)
-    .where('is_complete', '=', 0)
-    .orderBy('date_ms')
-    .orderBy('id')
-    .execute();
-  return withNames(ex, rows);
+    .where('is_complete', '=', 0);
+  const rows = await ex.selectFrom(ranked.as('t')).selectAll().where('lead_rank', '<=', perLead).orderBy('date_ms').orderBy('id').execute();
+  for (const r of rows as Partial<typeof rows[number]>[]) delete r.lead_rank;
+  return withNames(ex, rows as TaskRow[]);
 }
 
 /**

@@ -86,3 +86,25 @@ test('defect 3: a lead search query past its limit is a 400; LIKE metacharacters
   const r = await send('GET', '/api/v1/lead/?query=' + encodeURIComponent('0% Pure_') + '&_fields=name');
   assert.deepEqual(JSON.parse(r.raw).data, [{ name: '100% Pure_Co' }]);
 });
+
+test('defect 5: a lead embeds at most 50 open tasks (the earliest), the rest are one GET /task/?lead_id= away', async () => {
+  const busy = await makeLead(h, 'Busy Co');
+  const quiet = await makeLead(h, 'Quiet Co');
+  for (let i = 0; i < 55; i++) {
+    const date = `2026-04-${String(1 + (i % 28)).padStart(2, '0')}`;
+    assert.equal((await send('POST', '/api/v1/task/', { body: JSON.stringify({ lead_id: busy, text: `t${i}`, date }) })).status, 200);
+  }
+  await send('POST', '/api/v1/task/', { body: JSON.stringify({ lead_id: quiet, text: 'only one' }) });
+  const all = JSON.parse((await send('GET', `/api/v1/task/?lead_id=${busy}&is_complete=false&_limit=100&_fields=id,date`)).raw).data;
+  assert.equal(all.length, 55);
+  const list = JSON.parse((await send('GET', `/api/v1/lead/?id__in=${busy},${quiet}&_fields=id,tasks`)).raw).data;
+  const busyLead = list.find((l: { id: string }) => l.id === busy);
+  assert.equal(busyLead.tasks.length, 50);
+  // The earliest 50 by date (then id), as the task list orders them.
+  const earliest = [...all].sort((a: any, b: any) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.id < b.id ? -1 : 1)).slice(0, 50);
+  assert.deepEqual(new Set(busyLead.tasks.map((t: { id: string }) => t.id)), new Set(earliest.map((t: { id: string }) => t.id)));
+  assert.equal(list.find((l: { id: string }) => l.id === quiet).tasks.length, 1);
+  assert.equal(JSON.parse((await send('GET', `/api/v1/lead/${busy}/`)).raw).tasks.length, 50);
+  // Without tasks in _fields, none are read and none come back.
+  assert.deepEqual(JSON.parse((await send('GET', `/api/v1/lead/?id=${busy}&_fields=id,name`)).raw).data, [{ id: busy, name: 'Busy Co' }]);
+});

@@ -18,7 +18,7 @@ export const leadRoutes: CloseRoute[] = [
     summary: 'List leads',
     knownParams: LEAD_LIST_PARAMS,
     handler: async ({ ctx, params, fields }) => {
-      const result = await listLeads(ctx, params, parsePage(params, LEAD_PAGE_LIMITS));
+      const result = await listLeads(ctx, params, parsePage(params, LEAD_PAGE_LIMITS), fields);
       return { ...result, data: result.data.map((l) => projectFields(l, fields)) };
     },
   },
@@ -35,7 +35,7 @@ export const leadRoutes: CloseRoute[] = [
     url: '/lead/:id/',
     summary: 'Fetch a lead',
     knownParams: FIELDS_ONLY,
-    handler: async ({ ctx, id, fields }) => projectFields(await getLead(ctx, id), fields),
+    handler: async ({ ctx, id, fields }) => projectFields(await getLead(ctx, id, fields), fields),
   },
   {
     method: 'PUT',
