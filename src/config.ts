@@ -15,9 +15,17 @@
  * | WEBHOOK_BLOCK_PRIVATE | `true`: refuse webhook targets on private, loopback or link-local addresses (SSRF guard) | false |
  * | WEBHOOK_TIMEOUT_SECONDS | longest wait for one webhook receiver | 10 |
  * | WEBHOOK_RETRY_MIN_SECONDS | first retry delay of a failed delivery; doubles up to 20 minutes | 10 |
+ * | REQUEST_TIMEOUT_SECONDS | longest time to receive a whole request (408 past it; issue 13) | 30 |
+ * | HEADERS_TIMEOUT_SECONDS | longest time to receive the headers | 10 |
+ * | IDLE_TIMEOUT_SECONDS | a socket silent this long is closed | 60 |
+ * | KEEP_ALIVE_TIMEOUT_SECONDS | an idle keep-alive connection is closed after this | 72 |
+ * | MAX_REQUESTS_PER_SOCKET | requests one connection may carry | 10000 |
+ * | MAX_CONNECTIONS | most open connections; more are closed at once | 1000 |
+ * (The reasons for each default are beside them in `server/limits.ts`.)
  */
 import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server/limits.js';
 
 export interface Config {
   databaseUrl: string;
@@ -35,6 +43,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** First retry delay of a failed delivery, ms (then doubled, capped at 20 minutes). */
   webhookRetryMinMs: number;
+  /** HTTP timeouts and connection caps (issue 13). */
+  limits: ServerLimits;
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -49,6 +59,14 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds (got "${raw}")`);
   return Math.round(n * 1000);
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number, at least 1 (got "${raw}")`);
+  return n;
 }
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -86,5 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookBlockPrivate: bool(env, 'WEBHOOK_BLOCK_PRIVATE'),
     webhookTimeoutMs: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10),
     webhookRetryMinMs: seconds(env, 'WEBHOOK_RETRY_MIN_SECONDS', 10),
+    limits: {
+      requestTimeoutMs: seconds(env, 'REQUEST_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000),
+      headersTimeoutMs: seconds(env, 'HEADERS_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000),
+      idleTimeoutMs: seconds(env, 'IDLE_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.idleTimeoutMs / 1000),
+      keepAliveTimeoutMs: seconds(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs / 1000),
+      maxRequestsPerSocket: count(env, 'MAX_REQUESTS_PER_SOCKET', DEFAULT_SERVER_LIMITS.maxRequestsPerSocket),
+      maxConnections: count(env, 'MAX_CONNECTIONS', DEFAULT_SERVER_LIMITS.maxConnections),
+    },
   };
 }

@@ -22,6 +22,7 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
     emulator,
     rateLimit: cli.config.rateLimit,
     webhookBlockPrivate: cli.config.webhookBlockPrivate,
+    limits: cli.config.limits,
     logger: cli.config.logLevel === 'silent' ? false : { level: cli.config.logLevel },
   });
   const worker = startDeliveryWorker(db, {

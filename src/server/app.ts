@@ -24,6 +24,7 @@ import { activityRoutes } from './routes/activity.js';
 import { opportunityRoutes } from './routes/opportunity.js';
 import { EmulatorClock, ensureEmulatorAccount, registerEmulatorRoutes } from './emulator.js';
 import { registerWebPage } from './web.js';
+import { DEFAULT_SERVER_LIMITS, applyServerLimits, fastifyLimitOptions, type ServerLimits } from './limits.js';
 
 export interface AppOptions {
   db: Db;
@@ -45,6 +46,8 @@ export interface AppOptions {
    * Off by default; never for real data (a reset deletes everything).
    */
   emulator?: boolean;
+  /** Timeouts and connection caps (issue 13; `limits.ts`); the defaults where absent. */
+  limits?: Partial<ServerLimits>;
 }
 
 /** The package's version (`src/` and `dist/` both sit one folder below the package root). */
@@ -70,7 +73,9 @@ function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOpti
 
 /** Builds the app; call `listen` or `inject` on the result. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
   const app = Fastify({
+    ...fastifyLimitOptions(limits),
     logger: loggerOption(opts.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     frameworkErrors,
@@ -87,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // Request ids appear in logs and in events (`request_id`); Close's are `req_` + 22 base62.
     genReqId: () => newShortId(ID_PREFIX.request),
   });
+  applyServerLimits(app.server, limits);
   registerBodyParsers(app);
   registerErrorHandling(app);
   const auth = new Authenticator(opts.db);
