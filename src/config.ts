@@ -21,11 +21,16 @@
  * | KEEP_ALIVE_TIMEOUT_SECONDS | an idle keep-alive connection is closed after this | 72 |
  * | MAX_REQUESTS_PER_SOCKET | requests one connection may carry | 10000 |
  * | MAX_CONNECTIONS | most open connections; more are closed at once | 1000 |
- * (The reasons for each default are beside them in `server/limits.ts`.)
+ * | AUTH_FAILURES_PER_MINUTE | failed authentications one client address may make per minute, 0 = no limit (`server/authlimit.ts`) | 20 |
+ * | ORG_MAX_CONCURRENT | requests of one organization served at once, 0 = no cap (`server/fairness.ts`) | 8 |
+ * | ORG_MAX_QUEUED | requests of one organization waiting for a turn; more answer 429 | 200 |
+ * (The reasons for each default are beside them in `server/limits.ts`, `authlimit.ts`, `fairness.ts`.)
  */
 import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server/limits.js';
+import { DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitOptions } from './server/authlimit.js';
+import { DEFAULT_ORG_CONCURRENCY, type OrgConcurrencyOptions } from './server/fairness.js';
 
 export interface Config {
   databaseUrl: string;
@@ -45,6 +50,10 @@ export interface Config {
   webhookRetryMinMs: number;
   /** HTTP timeouts and connection caps (issue 13). */
   limits: ServerLimits;
+  /** Failed authentications per client address (issue 13), or false for no limit. */
+  authFailureLimit: AuthFailureLimitOptions | false;
+  /** One organization's concurrent requests (issue 13), or false for no cap. */
+  orgConcurrency: OrgConcurrencyOptions | false;
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -61,11 +70,11 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return Math.round(n * 1000);
 }
 
-function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number, at least 1 (got "${raw}")`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number, at least ${min} (got "${raw}")`);
   return n;
 }
 
@@ -86,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(perKey) || perKey < 0) throw new Error(`RATE_LIMIT_PER_KEY must be a whole number, 0 for no limit (got "${env.RATE_LIMIT_PER_KEY}")`);
   const windowSeconds = env.RATE_LIMIT_WINDOW ? Number(env.RATE_LIMIT_WINDOW) : DEFAULT_RATE_LIMIT.windowSeconds;
   if (!(windowSeconds > 0)) throw new Error(`RATE_LIMIT_WINDOW must be a positive number of seconds (got "${env.RATE_LIMIT_WINDOW}")`);
+  const authFailures = count(env, 'AUTH_FAILURES_PER_MINUTE', DEFAULT_AUTH_FAILURE_LIMIT.failures, 0);
+  const orgMax = count(env, 'ORG_MAX_CONCURRENT', DEFAULT_ORG_CONCURRENCY.maxConcurrent, 0);
   if (env.DATABASE_URL) {
     try {
       checkDatabaseUrl(env.DATABASE_URL);
@@ -112,5 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRequestsPerSocket: count(env, 'MAX_REQUESTS_PER_SOCKET', DEFAULT_SERVER_LIMITS.maxRequestsPerSocket),
       maxConnections: count(env, 'MAX_CONNECTIONS', DEFAULT_SERVER_LIMITS.maxConnections),
     },
+    authFailureLimit: authFailures === 0 ? false : { ...DEFAULT_AUTH_FAILURE_LIMIT, failures: authFailures },
+    orgConcurrency: orgMax === 0 ? false : { maxConcurrent: orgMax, maxQueued: count(env, 'ORG_MAX_QUEUED', DEFAULT_ORG_CONCURRENCY.maxQueued, 0) },
   };
 }

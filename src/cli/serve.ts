@@ -23,6 +23,8 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
     rateLimit: cli.config.rateLimit,
     webhookBlockPrivate: cli.config.webhookBlockPrivate,
     limits: cli.config.limits,
+    authFailureLimit: cli.config.authFailureLimit,
+    orgConcurrency: cli.config.orgConcurrency,
     logger: cli.config.logLevel === 'silent' ? false : { level: cli.config.logLevel },
   });
   const worker = startDeliveryWorker(db, {

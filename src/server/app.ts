@@ -25,6 +25,8 @@ import { opportunityRoutes } from './routes/opportunity.js';
 import { EmulatorClock, ensureEmulatorAccount, registerEmulatorRoutes } from './emulator.js';
 import { registerWebPage } from './web.js';
 import { DEFAULT_SERVER_LIMITS, applyServerLimits, fastifyLimitOptions, type ServerLimits } from './limits.js';
+import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitOptions } from './authlimit.js';
+import { DEFAULT_ORG_CONCURRENCY, OrgConcurrency, type OrgConcurrencyOptions } from './fairness.js';
 
 export interface AppOptions {
   db: Db;
@@ -48,6 +50,10 @@ export interface AppOptions {
   emulator?: boolean;
   /** Timeouts and connection caps (issue 13; `limits.ts`); the defaults where absent. */
   limits?: Partial<ServerLimits>;
+  /** Issue 13: failed authentications per client address (`authlimit.ts`); false turns the limit off. */
+  authFailureLimit?: AuthFailureLimitOptions | false;
+  /** Issue 13: most concurrent requests of one organization, and how many may wait (`fairness.ts`); false for no cap. */
+  orgConcurrency?: OrgConcurrencyOptions | false;
 }
 
 /** The package's version (`src/` and `dist/` both sit one folder below the package root). */
@@ -95,8 +101,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   applyServerLimits(app.server, limits);
   registerBodyParsers(app);
   registerErrorHandling(app);
-  const auth = new Authenticator(opts.db);
   let clock = opts.clock ?? systemClock;
+  // Issue 13: bad keys cost neither the database nor other organizations.
+  const authFailures = opts.authFailureLimit === false ? null : new AuthFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, () => clock());
+  const auth = new Authenticator(opts.db, authFailures);
+
   if (opts.emulator) {
     const emulatorClock = new EmulatorClock(clock);
     clock = emulatorClock.now;
@@ -109,6 +118,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     auth,
     strictParams: opts.strictParams ?? false,
     rateLimiter: opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock),
+    fairness: opts.orgConcurrency === false ? null : new OrgConcurrency(opts.orgConcurrency ?? DEFAULT_ORG_CONCURRENCY),
     settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache: opts.listCache ?? new ListCache() },
   });
   // Health check for load balancers (issue 4): 200 when this node can query its

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import { CloseError } from '../close/errors.js';
 import { principalForKey, type Principal } from '../crm/accounts.js';
+import type { AuthFailureLimiter } from './authlimit.js';
 
 /**
  * How long a key's lookup is remembered, in ms. Without it every request pays a
@@ -37,30 +38,68 @@ export function apiKeyFromHeader(header: string | undefined): string | null {
   return key || null;
 }
 
+/**
+ * How long an unknown key is remembered as unknown, in ms (issue 13, defect 7): a flood
+ * of the same bad key costs one lookup per this long, not one per request; a key just
+ * made by `tasklane apikey create` on another process works within this long.
+ */
+export const AUTH_NEGATIVE_TTL_MS = 10_000;
+
 /** Resolves `Authorization` headers to principals, remembering recent answers briefly. */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+  private readonly unknown = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  /** `failures`: the per-address limit of failed attempts (`authlimit.ts`), or null for none. */
+  constructor(
+    private readonly db: Db,
+    private readonly failures: AuthFailureLimiter | null = null,
+  ) {}
 
   /** Forgets every remembered key (the emulator's reset, which deletes every key). */
   clear(): void {
     this.cache.clear();
+    this.unknown.clear();
   }
 
-  /** @throws CloseError 401 for missing, malformed or unknown credentials (D27). */
-  async authenticate(header: string | undefined): Promise<Principal> {
+  /**
+   * @param address the client's address, for the limit on failures (`authlimit.ts`).
+   * @throws CloseError 401 for missing, malformed or unknown credentials (D27);
+   *   RateLimitError 429 when `address` has used up its failures and the key is not
+   *   one already known good.
+   */
+  async authenticate(header: string | undefined, address = ''): Promise<Principal> {
     const key = apiKeyFromHeader(header);
-    if (!key) throw CloseError.unauthorized();
+    if (!key) throw this.failed(address);
     const cacheKey = createHash('sha256').update(key).digest('base64');
     // Wall time, not the injected clock: this is cache housekeeping, not a Close rule.
     const now = performance.now();
     const hit = this.cache.get(cacheKey);
     if (hit && hit.expires > now) return hit.principal;
+    this.failures?.check(address);
+    const unknownUntil = this.unknown.get(cacheKey);
+    if (unknownUntil !== undefined && unknownUntil > now) throw this.failed(address);
     const principal = await principalForKey(this.db.kysely, key);
-    if (!principal) throw CloseError.unauthorized();
+    if (!principal) {
+      if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();
+      this.unknown.set(cacheKey, now + AUTH_NEGATIVE_TTL_MS);
+      throw this.failed(address);
+    }
+    this.unknown.delete(cacheKey);
     if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { principal, expires: now + AUTH_CACHE_TTL_MS });
     return principal;
+  }
+
+  /** Counts a failure of `address` and returns the 401 (or the 429 once none is left). */
+  private failed(address: string): CloseError {
+    if (!this.failures) return CloseError.unauthorized();
+    try {
+      this.failures.check(address);
+    } catch (e) {
+      return e as CloseError;
+    }
+    this.failures.fail(address);
+    return CloseError.unauthorized();
   }
 }

@@ -17,6 +17,7 @@ import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
 import { headerSafe } from './http.js';
+import type { OrgConcurrency } from './fairness.js';
 import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -70,6 +71,8 @@ export interface RoutingOptions {
   strictParams: boolean;
   /** D31: the rate limiter, or null when limits are off. */
   rateLimiter: RateLimiter | null;
+  /** Issue 13: the cap on one organization's concurrent requests, or null for none. */
+  fairness: OrgConcurrency | null;
   settings: ServerSettings;
 }
 
@@ -96,7 +99,14 @@ function readParams(request: FastifyRequest): Params {
 }
 
 async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const principal = await opts.auth.authenticate(request.headers.authorization);
+  let principal;
+  try {
+    principal = await opts.auth.authenticate(request.headers.authorization, request.ip);
+  } catch (e) {
+    // Too many failed attempts from this address (issue 13): Close's 429 headers.
+    if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
+    throw e;
+  }
   if (opts.rateLimiter) {
     try {
       reply.headers(rateLimitHeaders(opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
@@ -136,7 +146,21 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   };
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
   if (route.status) reply.code(route.status);
-  const result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+  let release = () => {};
+  if (opts.fairness) {
+    try {
+      release = await opts.fairness.enter(principal.organizationId);
+    } catch (e) {
+      if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
+      throw e;
+    }
+  }
+  let result: unknown;
+  try {
+    result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+  } finally {
+    release();
+  }
   if (result instanceof JsonText) return reply.type('application/json; charset=utf-8').send(result.text);
   return result;
 }
