@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import { CloseError } from '../close/errors.js';
-import { principalForKey, type Principal } from '../crm/accounts.js';
+import { keyWasIssued, principalForKey, type Principal } from '../crm/accounts.js';
 import type { AuthFailureLimiter } from './authlimit.js';
 
 /**
@@ -39,9 +39,9 @@ export function apiKeyFromHeader(header: string | undefined): string | null {
 }
 
 /**
- * How long an unknown key is remembered as unknown, in ms (issue 13, defect 7): a flood
- * of the same bad key costs one lookup per this long, not one per request; a key just
- * made by `tasklane apikey create` on another process works within this long.
+ * How long a key Tasklane never issued is remembered as unknown, in ms (issue 13,
+ * defect 7): a flood of the same bad key costs two lookups per this long, not one per
+ * request. (A deactivated member's key is never remembered so, D35.)
  */
 export const AUTH_NEGATIVE_TTL_MS = 10_000;
 
@@ -81,8 +81,11 @@ export class Authenticator {
     if (unknownUntil !== undefined && unknownUntil > now) throw this.failed(address);
     const principal = await principalForKey(this.db.kysely, key);
     if (!principal) {
-      if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();
-      this.unknown.set(cacheKey, now + AUTH_NEGATIVE_TTL_MS);
+      // A deactivated member's key works again on reactivation (D35): never remembered as unknown.
+      if (!(await keyWasIssued(this.db.kysely, key))) {
+        if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();
+        this.unknown.set(cacheKey, now + AUTH_NEGATIVE_TTL_MS);
+      }
       throw this.failed(address);
     }
     this.unknown.delete(cacheKey);

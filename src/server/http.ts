@@ -21,9 +21,16 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const MAX_JSON_DEPTH = 32;
 
 /**
+ * What answers a NUL character in a string (issue 13): PostgreSQL cannot store one in
+ * text, and no Close field has one; refused on every backend alike.
+ */
+export const NUL_TEXT = 'Text may not contain the NUL character (\\u0000).';
+
+/**
  * The first fault of a JSON text's shape, or null: nesting deeper than
- * `MAX_JSON_DEPTH`, found by one scan of the text. (Its size is bounded by the body
- * limit, each stored string by its schema's `maxLength`, `src/schemas`.)
+ * `MAX_JSON_DEPTH`, or an escaped NUL character (`NUL_TEXT`), found by one scan of the
+ * text. (Its size is bounded by the body limit, each stored string by its schema's
+ * `maxLength`, `src/schemas`.)
  */
 export function jsonShapeFault(text: string): string | null {
   let depth = 0;
@@ -31,7 +38,10 @@ export function jsonShapeFault(text: string): string | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92 /* \\ */) i++;
+      if (c === 92 /* \\ */) {
+        if (text.startsWith('u0000', i + 1)) return NUL_TEXT;
+        i++;
+      }
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -160,10 +170,13 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const text =
     status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request took too long to arrive.' : 'The request is not valid HTTP.';
+  // A HEAD request gets the headers alone: a body would read as garbage after them.
+  const raw = (err as { rawPacket?: Buffer }).rawPacket;
+  const head = raw !== undefined && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
   const body = JSON.stringify({ error: text });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
     );
   }
   socket.destroy(err);

@@ -16,7 +16,7 @@ import { paramsFromJson, paramsFromQueryString, parseFields, repeatedParams, unk
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
-import { headerSafe } from './http.js';
+import { NUL_TEXT, headerSafe } from './http.js';
 import type { OrgConcurrency } from './fairness.js';
 import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
 
@@ -117,6 +117,10 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   }
   const zone = resolveRequestZone(request.headers['x-tz-offset'], principal.timezone);
   const params = readParams(request);
+  // PostgreSQL cannot compare text with a NUL character in it (issue 13): refused on every backend.
+  for (const [name, values] of params) {
+    if (name.includes('\0') || values.some((v) => v.includes('\0'))) throw CloseError.field(headerSafe(name), NUL_TEXT);
+  }
   const ignored = unknownParams(params, route.knownParams);
   if (ignored.length) {
     if (opts.strictParams) {
@@ -145,6 +149,7 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
     requestPath: urlPath(request.url),
   };
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
+  if (id.includes('\0')) throw CloseError.request(NUL_TEXT);
   if (route.status) reply.code(route.status);
   let release = () => {};
   if (opts.fairness) {

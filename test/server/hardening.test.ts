@@ -6,7 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { basic, harness, makeLead, type Harness } from '../support/helpers.js';
 
 let h: Harness;
@@ -107,4 +107,23 @@ test('defect 5: a lead embeds at most 50 open tasks (the earliest), the rest are
   assert.equal(JSON.parse((await send('GET', `/api/v1/lead/${busy}/`)).raw).tasks.length, 50);
   // Without tasks in _fields, none are read and none come back.
   assert.deepEqual(JSON.parse((await send('GET', `/api/v1/lead/?id=${busy}&_fields=id,name`)).raw).data, [{ id: busy, name: 'Busy Co' }]);
+});
+
+test('found by the hostile suite: a NUL character in an id, a parameter or a body is a 400 on every backend (PostgreSQL cannot hold one)', async () => {
+  const inId = await send('GET', '/api/v1/task/%00/');
+  assert.deepEqual([inId.status, JSON.parse(inId.raw)], [400, { error: 'Text may not contain the NUL character (\\u0000).' }]);
+  const inParam = await send('GET', '/api/v1/task/?lead_id=a%00b');
+  assert.deepEqual([inParam.status, JSON.parse(inParam.raw)['field-errors']], [400, { lead_id: 'Text may not contain the NUL character (\\u0000).' }]);
+  const inBody = await send('POST', '/api/v1/lead/', { body: '{"name": "a\\u0000b"}' });
+  assert.equal(inBody.status, 400);
+  // A HEAD whose headers are too large gets the 431 without a body.
+  const big = await new Promise<string>((resolve) => {
+    const s = connect(Number(new URL(base).port), '127.0.0.1');
+    let t = '';
+    s.on('data', (c) => (t += c));
+    s.on('close', () => resolve(t));
+    s.write(`HEAD /api/v1/task/?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  });
+  assert.match(big, /^HTTP\/1\.1 431 /);
+  assert.ok(big.endsWith('\r\n\r\n'), big);
 });
