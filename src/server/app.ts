@@ -105,7 +105,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Issue 13: bad keys cost neither the database nor other organizations.
   const authFailures = opts.authFailureLimit === false ? null : new AuthFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, () => clock());
   const auth = new Authenticator(opts.db, authFailures);
-
   if (opts.emulator) {
     const emulatorClock = new EmulatorClock(clock);
     clock = emulatorClock.now;
