@@ -21,9 +21,22 @@
  * | METRICS         | `false`: no `/metrics` | true |
  * | COMPRESSION     | `false`: no gzip/br responses | true |
  * | SHUTDOWN_TIMEOUT_SECONDS | longest wait on SIGTERM/SIGINT for requests and webhook attempts in flight | 10 |
+ * | REQUEST_TIMEOUT_SECONDS | longest time to receive a whole request (408 past it; issue 13) | 30 |
+ * | HEADERS_TIMEOUT_SECONDS | longest time to receive the headers | 10 |
+ * | IDLE_TIMEOUT_SECONDS | a socket silent this long is closed | 60 |
+ * | KEEP_ALIVE_TIMEOUT_SECONDS | an idle keep-alive connection is closed after this | 72 |
+ * | MAX_REQUESTS_PER_SOCKET | requests one connection may carry | 10000 |
+ * | MAX_CONNECTIONS | most open connections; more are closed at once | 1000 |
+ * | AUTH_FAILURES_PER_MINUTE | failed authentications one client address may make per minute, 0 = no limit (`server/authlimit.ts`) | 20 |
+ * | ORG_MAX_CONCURRENT | requests of one organization served at once, 0 = no cap (`server/fairness.ts`) | 8 |
+ * | ORG_MAX_QUEUED | requests of one organization waiting for a turn; more answer 429 | 200 |
+ * (The reasons for each default are beside them in `server/limits.ts`, `authlimit.ts`, `fairness.ts`.)
  */
 import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server/limits.js';
+import { DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitOptions } from './server/authlimit.js';
+import { DEFAULT_ORG_CONCURRENCY, type OrgConcurrencyOptions } from './server/fairness.js';
 
 export interface Config {
   databaseUrl: string;
@@ -55,6 +68,12 @@ export interface Config {
   compression: boolean;
   /** Longest graceful-shutdown wait, ms. */
   shutdownTimeoutMs: number;
+  /** HTTP timeouts and connection caps (issue 13). */
+  limits: ServerLimits;
+  /** Failed authentications per client address (issue 13), or false for no limit. */
+  authFailureLimit: AuthFailureLimitOptions | false;
+  /** One organization's concurrent requests (issue 13), or false for no cap. */
+  orgConcurrency: OrgConcurrencyOptions | false;
 }
 
 /** A boolean that defaults to true (`false`/`0` turns it off). */
@@ -78,6 +97,14 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return Math.round(n * 1000);
 }
 
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number, at least ${min} (got "${raw}")`);
+  return n;
+}
+
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
@@ -99,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!STORES.includes(store)) throw new Error(`RATE_LIMIT_STORE must be one of ${STORES.join(', ')} (got "${env.RATE_LIMIT_STORE}")`);
   if (store === 'redis' && !env.REDIS_URL) throw new Error('RATE_LIMIT_STORE=redis needs REDIS_URL');
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new Error(`REDIS_URL must start with redis:// or rediss:// (got "${env.REDIS_URL}")`);
+  const authFailures = count(env, 'AUTH_FAILURES_PER_MINUTE', DEFAULT_AUTH_FAILURE_LIMIT.failures, 0);
+  const orgMax = count(env, 'ORG_MAX_CONCURRENT', DEFAULT_ORG_CONCURRENCY.maxConcurrent, 0);
   if (env.DATABASE_URL) {
     try {
       checkDatabaseUrl(env.DATABASE_URL);
@@ -123,5 +152,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: boolOn(env, 'METRICS'),
     compression: boolOn(env, 'COMPRESSION'),
     shutdownTimeoutMs: seconds(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10),
+    limits: {
+      requestTimeoutMs: seconds(env, 'REQUEST_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000),
+      headersTimeoutMs: seconds(env, 'HEADERS_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000),
+      idleTimeoutMs: seconds(env, 'IDLE_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.idleTimeoutMs / 1000),
+      keepAliveTimeoutMs: seconds(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs / 1000),
+      maxRequestsPerSocket: count(env, 'MAX_REQUESTS_PER_SOCKET', DEFAULT_SERVER_LIMITS.maxRequestsPerSocket),
+      maxConnections: count(env, 'MAX_CONNECTIONS', DEFAULT_SERVER_LIMITS.maxConnections),
+    },
+    authFailureLimit: authFailures === 0 ? false : { ...DEFAULT_AUTH_FAILURE_LIMIT, failures: authFailures },
+    orgConcurrency: orgMax === 0 ? false : { maxConcurrent: orgMax, maxQueued: count(env, 'ORG_MAX_QUEUED', DEFAULT_ORG_CONCURRENCY.maxQueued, 0) },
   };
 }

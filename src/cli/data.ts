@@ -51,7 +51,7 @@ export function registerData(program: Command, cli: CliContext): void {
           if ((e as Error).message.startsWith(`${file}:`)) throw new Error(`${(e as Error).message}; nothing was imported`);
           throw e;
         }
-      });
+      }, 'import');
     });
 
   program
@@ -80,7 +80,7 @@ export function registerData(program: Command, cli: CliContext): void {
         `  curl -u ${result.users[0].api_key}: '${base}/task/?_type__in=missed_call,voicemail,answered_detached_call,incoming_email,opportunity_due&view=inbox'`,
       ];
       print(opts.json, { ...result, base_url: base }, lines.join('\n'));
-      if (opts.serve) await serve(cli, await open(cli, opts), host, port, cli.config.strictParams);
+      if (opts.serve) await serve(cli, await open(cli, opts, true, 'serve'), host, port, cli.config.strictParams);
     });
 
 }

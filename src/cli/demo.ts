@@ -12,8 +12,10 @@
  * keys and current names).
  */
 import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPgliteUrl, isPostgresUrl, openDb, sqlitePathFromUrl, type Db } from '../db/connect.js';
+import { assertNotOwned } from '../db/ownerlock.js';
 import { writeTransaction } from '../db/executor.js';
 import { emptyTables } from '../db/dialect.js';
 import { dataTables } from '../db/admin.repo.js';
@@ -63,6 +65,8 @@ async function clearOldDemo(url: string, poolMax?: number): Promise<void> {
   const server = isPostgresUrl(url) || isPgliteUrl(url);
   const path = sqlitePathFromUrl(url);
   if (url === 'pglite:' || (!server && (path === ':memory:' || !existsSync(path)))) return;
+  // Never delete the file under a running server (issue 13): it would go on serving a deleted file.
+  if (!server) assertNotOwned(resolve(path), 'rebuilding the demo');
   const db = await openDb(url, { poolMax });
   try {
     if ((await organizationIds(db.kysely)).some((id) => id !== DEMO_ORG_ID)) {

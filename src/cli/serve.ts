@@ -34,6 +34,9 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
     corsOrigins: config.corsOrigins,
     compression: config.compression,
     webhookBlockPrivate: config.webhookBlockPrivate,
+    limits: config.limits,
+    authFailureLimit: config.authFailureLimit,
+    orgConcurrency: config.orgConcurrency,
     logger,
   });
   const worker = startDeliveryWorker(db, {
@@ -132,7 +135,8 @@ export function registerServe(program: Command, cli: CliContext): void {
     .action(async (opts) => {
       const emulator = Boolean(opts.emulator);
       // The emulator's reset deletes everything: it never falls back to DATABASE_URL.
-      const db = emulator ? await open(cli, { db: opts.db ?? ':memory:' }) : await open(cli, opts);
+      // One server owns a SQLite file (issue 13): a second one refuses to start, naming the first's PID.
+      const db = emulator ? await open(cli, { db: opts.db ?? ':memory:' }, true, 'serve') : await open(cli, opts, true, 'serve');
       if (emulator) {
         const { foreignOrganizations } = await import('../server/emulator.js');
         const foreign = await foreignOrganizations(db);

@@ -18,15 +18,19 @@ export function dbUrl(cli: CliContext, opts: { db?: string }): string {
   return opts.db ?? cli.config.databaseUrl;
 }
 
-/** Opens the command's database with the configured pool size, migrating it unless `migrateOnOpen` is false. */
-export async function open(cli: CliContext, opts: { db?: string }, migrateOnOpen = true): Promise<Db> {
+/**
+ * Opens the command's database with the configured pool size, migrating it unless
+ * `migrateOnOpen` is false; with `owner`, owns a SQLite file for that role
+ * (`db/ownerlock.ts`: refused, naming the PID, while a server or an import holds it).
+ */
+export async function open(cli: CliContext, opts: { db?: string }, migrateOnOpen = true, owner?: string): Promise<Db> {
   const { openDb } = await import('../db/connect.js');
-  return openDb(dbUrl(cli, opts), { poolMax: cli.config.databasePoolMax, migrate: migrateOnOpen });
+  return openDb(dbUrl(cli, opts), { poolMax: cli.config.databasePoolMax, migrate: migrateOnOpen, owner });
 }
 
-/** Runs `fn` on the command's database and closes it, whatever happens. */
-export async function withDb<T>(cli: CliContext, opts: { db?: string }, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await open(cli, opts);
+/** Runs `fn` on the command's database (owned for `owner`, see `open`) and closes it, whatever happens. */
+export async function withDb<T>(cli: CliContext, opts: { db?: string }, fn: (db: Db) => Promise<T>, owner?: string): Promise<T> {
+  const db = await open(cli, opts, true, owner);
   try {
     return await fn(db);
   } finally {

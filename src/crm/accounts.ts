@@ -14,6 +14,7 @@ import type { RequestContext } from '../context.js';
 import type { Executor } from '../db/executor.js';
 import type { OrganizationRow, UserRow } from '../db/schema.js';
 import {
+  apiKeyHashExists,
   findApiKey,
   findKeyByHash,
   findMember,
@@ -67,6 +68,15 @@ export async function principalForKey(ex: Executor, key: string): Promise<Princi
   const b = Buffer.from(hash, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
   return { apiKeyId: row.id, userId: row.user_id, organizationId: row.organization_id, timezone: row.timezone };
+}
+
+/**
+ * True when `key` is a key Tasklane issued, usable or not (its member deactivated,
+ * D35): such a key may work again at any moment, so it must not be remembered as
+ * unknown (`server/auth.ts`'s negative cache).
+ */
+export async function keyWasIssued(ex: Executor, key: string): Promise<boolean> {
+  return apiKeyHashExists(ex, hashApiKey(key));
 }
 
 /** Creates an organization (`currency`: ISO 4217, default USD; `id` kept when given). */

@@ -29,15 +29,41 @@ export const LEAD_MODEL = 'Lead';
 /** Parameters of `GET /lead/`. `query` matches names (`name:Acme`, or free text). */
 export const LEAD_LIST_PARAMS: ReadonlySet<string> = new Set(['_limit', '_skip', '_fields', 'query', 'id', 'id__in']);
 
-/** Close's JSON for leads, with their contacts and open tasks, in one batch of queries. */
-async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]): Promise<Record<string, unknown>[]> {
+/** Longest lead search `query`, in characters (issue 13, defect 3): names are at most 1,000 (`schemas/lead.ts`). */
+export const MAX_QUERY_CHARS = 1_000;
+
+/**
+ * Most open tasks one lead embeds in its `tasks` (issue 13, defect 5): the earliest by
+ * date, then id. A page of leads thus embeds at most `_limit` x 50 tasks; a lead with
+ * more lists them all through `GET /task/?lead_id=...&is_complete=false` (paged).
+ */
+export const MAX_EMBEDDED_TASKS_PER_LEAD = 50;
+
+/** `items` grouped by their `lead_id`. */
+function byLead<T extends { lead_id: string | null }>(items: T[]): Map<string | null, T[]> {
+  const out = new Map<string | null, T[]>();
+  for (const it of items) {
+    const list = out.get(it.lead_id);
+    if (list) list.push(it);
+    else out.set(it.lead_id, [it]);
+  }
+  return out;
+}
+
+/**
+ * Close's JSON for leads, with their contacts, opportunities and open tasks (at most
+ * `MAX_EMBEDDED_TASKS_PER_LEAD` each), one query per kind for all the leads. With
+ * `fields` (`_fields`, D9), the kinds it leaves out are not read at all.
+ */
+async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[], fields: ReadonlySet<string> | null = null): Promise<Record<string, unknown>[]> {
   const ids = rows.map((r) => r.id);
-  const contacts = await contactsOfLeads(ex, ids);
-  const tasks = await openTasksOfLeads(ex, ctx.organizationId, ids);
-  const opportunities = await opportunitiesOfLeadsJson(ex, ctx.organizationId, ids);
+  const wants = (name: string) => !fields || fields.has(name);
+  const contacts = byLead(wants('contacts') ? await contactsOfLeads(ex, ids) : []);
+  const tasks = byLead(wants('tasks') ? await openTasksOfLeads(ex, ctx.organizationId, ids, MAX_EMBEDDED_TASKS_PER_LEAD) : []);
+  const opportunities = byLead(wants('opportunities') ? ((await opportunitiesOfLeadsJson(ex, ctx.organizationId, ids)) as { lead_id: string | null }[]) : []);
   const now = ctx.now();
   return rows.map((l) => ({
-    contacts: contacts.filter((c) => c.lead_id === l.id).map(serializeContact),
+    contacts: (contacts.get(l.id) ?? []).map(serializeContact),
     created_by: l.created_by,
     custom: {},
     date_created: isoformat(Number(l.date_created)),
@@ -47,11 +73,11 @@ async function serializeLeads(ctx: RequestContext, ex: Executor, rows: LeadRow[]
     html_url: null,
     id: l.id,
     name: l.name,
-    opportunities: opportunities.filter((o) => o.lead_id === l.id),
+    opportunities: opportunities.get(l.id) ?? [],
     organization_id: l.organization_id,
     status_id: null,
     status_label: l.status_label,
-    tasks: serializeTasks(tasks.filter((t) => t.lead_id === l.id), ctx.zone, now),
+    tasks: serializeTasks(tasks.get(l.id) ?? [], ctx.zone, now),
     updated_by: l.updated_by,
     url: l.url,
   }));
@@ -97,10 +123,10 @@ export async function createLead(ctx: RequestContext, input: LeadWriteBody): Pro
 }
 
 /** `GET /lead/{id}/`. @throws CloseError 404. */
-export async function getLead(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+export async function getLead(ctx: RequestContext, id: string, fields: ReadonlySet<string> | null = null): Promise<Record<string, unknown>> {
   const row = await findLeadRow(ctx.db.kysely, ctx.organizationId, id);
   if (!row) throw CloseError.notFound(LEAD_MODEL);
-  return (await serializeLeads(ctx, ctx.db.kysely, [row]))[0];
+  return (await serializeLeads(ctx, ctx.db.kysely, [row], fields))[0];
 }
 
 /**
@@ -108,15 +134,17 @@ export async function getLead(ctx: RequestContext, id: string): Promise<Record<s
  * "total_results"}` (leads report a total, tasks do not; reference §3.1).
  * `query` is matched against names: `name:"Acme Inc"`, `name:Acme`, or free text.
  */
-export async function listLeads(ctx: RequestContext, params: Params, page: Page) {
+export async function listLeads(ctx: RequestContext, params: Params, page: Page, fields: ReadonlySet<string> | null = null) {
   const query = first(params, 'query')?.trim();
+  // Issue 13: a bounded search term (SQLite refuses LIKE patterns over 50,000 bytes).
+  if (query && query.length > MAX_QUERY_CHARS) throw CloseError.field('query', `Must be at most ${MAX_QUERY_CHARS} characters long.`);
   let nameContains: string | undefined;
   if (query) {
     const m = /^name:\s*(?:"([^"]*)"|(\S+))\s*$/.exec(query);
     nameContains = m ? (m[1] ?? m[2]) : query;
   }
   const { rows, hasMore, total } = await listLeadRows(ctx.db.kysely, ctx.organizationId, { nameContains, ids: parseIdFilter(params) }, page);
-  return { data: await serializeLeads(ctx, ctx.db.kysely, rows), has_more: hasMore, total_results: total };
+  return { data: await serializeLeads(ctx, ctx.db.kysely, rows, fields), has_more: hasMore, total_results: total };
 }
 
 /** `PUT /lead/{id}/`: partial update of name, description, url, status_label. @throws CloseError 404. */

@@ -34,6 +34,11 @@ export async function findKeyByHash(ex: Executor, keyHash: string): Promise<KeyL
     .executeTakeFirst();
 }
 
+/** True when a key with this hash exists, whatever its member's state (a deactivated member's key too). */
+export async function apiKeyHashExists(ex: Executor, keyHash: string): Promise<boolean> {
+  return (await ex.selectFrom('api_keys').select('id').where('key_hash', '=', keyHash).executeTakeFirst()) !== undefined;
+}
+
 /** The API key `id` (its hash, never a secret), or undefined. */
 export async function findApiKey(ex: Executor, id: string): Promise<ApiKeyRow | undefined> {
   return ex.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();

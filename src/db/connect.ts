@@ -25,6 +25,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
 import { listenPostgres, type ListenHandlers, type StopListening } from './notify.js';
+import { acquireOwnerLock } from './ownerlock.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
@@ -33,6 +34,7 @@ import * as m0002 from './migrations/0002_events.js';
 import * as m0003 from './migrations/0003_generated.js';
 import * as m0004 from './migrations/0004_memberships.js';
 import * as m0005 from './migrations/0005_operations.js';
+import * as m0006 from './migrations/0006_lead_open_tasks.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -68,6 +70,12 @@ export interface OpenDbOptions {
    * `max_connections` (100 by default), or requests queue for a connection.
    */
   poolMax?: number;
+  /**
+   * Take ownership of a SQLite file for this role (`serve`, `import`; `ownerlock.ts`):
+   * refused, naming the PID, while another living process owns it; given up on close.
+   * Ignored for other backends, which have many writers by design.
+   */
+  owner?: string;
 }
 
 /** Every migration, in order. Names sort in application order. */
@@ -77,6 +85,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_generated': m0003,
   '0004_memberships': m0004,
   '0005_operations': m0005,
+  '0006_lead_open_tasks': m0006,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
@@ -189,13 +198,21 @@ function openSqliteFile(path: string): BetterSqlite3.Database {
   }
 }
 
-function openSqlite(url: string): Db {
+function openSqlite(url: string, owner?: string): Db {
   const path = sqlitePathFromUrl(url);
-  const raw = openSqliteFile(path);
+  const release = owner && path !== ':memory:' ? acquireOwnerLock(resolve(path), owner) : () => {};
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = openSqliteFile(path);
+  } catch (e) {
+    release();
+    throw e;
+  }
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
-  // Another process (the CLI beside a running server) may hold the write lock briefly.
+  // Another process (a short CLI command beside the running server) may hold the write
+  // lock briefly: wait for it up to 5 s rather than fail; `writeTransaction` retries past it.
   raw.pragma('busy_timeout = 5000');
   // Reads through a memory map skip a copy per page; 64 MiB of page cache keeps hot
   // index pages resident. Both only change speed.
@@ -213,7 +230,13 @@ function openSqlite(url: string): Db {
     dialect: 'sqlite',
     location: path,
     changeToken: () => `${writes.count}:${dataVersion.get()}`,
-    close: () => kysely.destroy(),
+    close: async () => {
+      try {
+        await kysely.destroy();
+      } finally {
+        release();
+      }
+    },
   };
 }
 
@@ -301,7 +324,7 @@ export async function dumpFreshPgliteDb(): Promise<Blob> {
  */
 export async function openDb(url: string = DEFAULT_DB_PATH, opts: OpenDbOptions = {}): Promise<Db> {
   checkDatabaseUrl(url);
-  const db = isPostgresUrl(url) ? openPostgres(url, opts) : isPgliteUrl(url) ? await openPglite(url) : openSqlite(url);
+  const db = isPostgresUrl(url) ? openPostgres(url, opts) : isPgliteUrl(url) ? await openPglite(url) : openSqlite(url, opts.owner);
   if (opts.migrate !== false) {
     try {
       await migrate(db);

@@ -14,8 +14,8 @@ const ActivityRefs = {
   lead_id: Type.Optional(NullableString),
   contact_id: Type.Optional(NullableString),
   user_id: Type.Optional(NullableString),
-  date_created: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time' }), Type.Null()])),
-  activity_at: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time' }), Type.Null()])),
+  date_created: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time', maxLength: 100 }), Type.Null()])),
+  activity_at: Type.Optional(Type.Union([Type.String({ description: 'ISO 8601 date-time', maxLength: 100 }), Type.Null()])),
 };
 
 /** The references of any activity body (the same keys in calls, emails and SMS). */
@@ -27,7 +27,7 @@ export const CallWriteSchema = Type.Object({
   ...ActivityRefs,
   direction: Type.Optional(NullableEnum(['inbound', 'outbound'], 'default outbound')),
   status: Type.Optional(NullableEnum(CALL_STATUS_VALUES, 'default completed')),
-  phone: Type.Optional(Type.Union([Type.String({ description: 'the other party; any format, stored E.164' }), Type.Null()])),
+  phone: Type.Optional(Type.Union([Type.String({ description: 'the other party; any format, stored E.164', maxLength: 1_000 }), Type.Null()])),
   remote_phone: Type.Optional(NullableString),
   local_phone: Type.Optional(NullableString),
   duration: Type.Optional(NullableInt),
@@ -46,23 +46,23 @@ export const EmailWriteSchema = Type.Object({
   status: Type.Optional(NullableEnum(MESSAGE_STATUS_VALUES)),
   direction: Type.Optional(NullableEnum(['incoming', 'outgoing'])),
   subject: Type.Optional(NullableString),
-  body_text: Type.Optional(NullableString),
-  body_html: Type.Optional(NullableString),
+  body_text: Type.Optional(Type.Union([Type.String({ maxLength: 500_000 }), Type.Null()])),
+  body_html: Type.Optional(Type.Union([Type.String({ maxLength: 500_000 }), Type.Null()])),
   sender: Type.Optional(NullableString),
   to: Type.Optional(NullableStringList),
   cc: Type.Optional(NullableStringList),
   bcc: Type.Optional(NullableStringList),
   thread_id: Type.Optional(NullableString),
   in_reply_to_id: Type.Optional(NullableString),
-  followup_date: Type.Optional(Type.Union([Type.String({ description: 'YYYY-MM-DD or ISO 8601 date-time' }), Type.Null()])),
+  followup_date: Type.Optional(Type.Union([Type.String({ description: 'YYYY-MM-DD or ISO 8601 date-time', maxLength: 100 }), Type.Null()])),
   date_sent: Type.Optional(NullableString),
 });
 export type EmailWriteBody = Static<typeof EmailWriteSchema>;
 
 const SmsAttachmentSchema = Type.Object({
-  url: Type.String(),
-  filename: Type.String(),
-  content_type: Type.String(),
+  url: Type.String({ maxLength: 10_000 }),
+  filename: Type.String({ maxLength: 1_000 }),
+  content_type: Type.String({ maxLength: 1_000 }),
   size: Type.Optional(NullableInt),
   thumbnail_url: Type.Optional(NullableString),
   media_id: Type.Optional(NullableString),

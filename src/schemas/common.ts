@@ -5,9 +5,9 @@
  */
 import { Type, type TLiteral, type TNull, type TUnion } from 'typebox';
 
-export const NullableString = Type.Union([Type.String(), Type.Null()]);
+export const NullableString = Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()]);
 export const NullableInt = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
-export const NullableStringList = Type.Union([Type.Array(Type.String()), Type.Null()]);
+export const NullableStringList = Type.Union([Type.Array(Type.String({ maxLength: 1_000 })), Type.Null()]);
 
 /** The string literals of `values`, as a tuple of schemas. */
 type Literals<V extends readonly string[]> = { -readonly [K in keyof V]: TLiteral<V[K]> };

@@ -17,6 +17,6 @@ export const OpportunityWriteSchema = Type.Object({
   value_period: Type.Optional(NullableEnum(['one_time', 'monthly', 'annual'])),
   confidence: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   note: Type.Optional(NullableString),
-  date_won: Type.Optional(Type.Union([Type.String({ description: 'the (expected) close date, YYYY-MM-DD' }), Type.Null()])),
+  date_won: Type.Optional(Type.Union([Type.String({ description: 'the (expected) close date, YYYY-MM-DD', maxLength: 100 }), Type.Null()])),
 });
 export type OpportunityWriteBody = Static<typeof OpportunityWriteSchema>;

@@ -18,6 +18,9 @@ function describe(errors: SchemaError[]): string {
   // A bound broken by a value of the right type says so, rather than naming the other types it is not.
   const bound = errors.find((e) => e.keyword === 'minimum' || e.keyword === 'maximum');
   if (bound) return `Must be ${bound.keyword === 'minimum' ? 'at least' : 'at most'} ${bound.params.limit}.`;
+  // Issue 13: every stored string has a length limit.
+  const long = errors.find((e) => e.keyword === 'maxLength');
+  if (long) return `Must be at most ${long.params.limit} characters long.`;
   const expected: string[] = [];
   for (const e of errors) {
     if (e.keyword === 'type') expected.push(String(e.params.type));

@@ -27,6 +27,9 @@ import cors from '@fastify/cors';
 import { Metrics, registerMetrics } from './metrics.js';
 import { registerOps, requestIdOf } from './ops.js';
 import type { BucketStore } from './ratelimit-store.js';
+import { DEFAULT_SERVER_LIMITS, applyServerLimits, fastifyLimitOptions, type ServerLimits } from './limits.js';
+import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitOptions } from './authlimit.js';
+import { DEFAULT_ORG_CONCURRENCY, OrgConcurrency, type OrgConcurrencyOptions } from './fairness.js';
 
 export interface AppOptions {
   db: Db;
@@ -56,6 +59,12 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** gzip / br responses for clients that accept them (@fastify/compress); default true. */
   compression?: boolean;
+  /** Timeouts and connection caps (issue 13; `limits.ts`); the defaults where absent. */
+  limits?: Partial<ServerLimits>;
+  /** Issue 13: failed authentications per client address (`authlimit.ts`); false turns the limit off. */
+  authFailureLimit?: AuthFailureLimitOptions | false;
+  /** Issue 13: most concurrent requests of one organization, and how many may wait (`fairness.ts`); false for no cap. */
+  orgConcurrency?: OrgConcurrencyOptions | false;
 }
 
 /** The package's version (`src/` and `dist/` both sit one folder below the package root). */
@@ -81,7 +90,9 @@ function loggerOption(logger: FastifyServerOptions['logger']): FastifyServerOpti
 
 /** Builds the app; call `listen` or `inject` on the result. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
   const app = Fastify({
+    ...fastifyLimitOptions(limits),
     logger: loggerOption(opts.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     frameworkErrors,
@@ -117,10 +128,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   registerBodyParsers(app);
   registerErrorHandling(app);
-  const auth = new Authenticator(opts.db);
+  applyServerLimits(app.server, limits);
+  let clock = opts.clock ?? systemClock;
+  // Issue 13: bad keys cost neither the database nor other organizations.
+  const authFailures = opts.authFailureLimit === false ? null : new AuthFailureLimiter(opts.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, () => clock());
+  const auth = new Authenticator(opts.db, authFailures);
   await auth.start();
   app.addHook('onClose', () => auth.stop());
-  let clock = opts.clock ?? systemClock;
   if (opts.emulator) {
     const emulatorClock = new EmulatorClock(clock);
     clock = emulatorClock.now;
@@ -136,6 +150,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     auth,
     strictParams: opts.strictParams ?? false,
     rateLimiter,
+    fairness: opts.orgConcurrency === false ? null : new OrgConcurrency(opts.orgConcurrency ?? DEFAULT_ORG_CONCURRENCY),
     settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache },
   });
   // OpenAPI at /api/v1/openapi.json (and /openapi.json), the reference page at /docs (server/docs.ts).

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import { CloseError } from '../close/errors.js';
-import { principalForKey, type Principal } from '../crm/accounts.js';
+import { keyWasIssued, principalForKey, type Principal } from '../crm/accounts.js';
+import type { AuthFailureLimiter } from './authlimit.js';
 import { AUTH_CHANNEL, readAuthEpoch } from '../db/accounts.repo.js';
 import type { StopListening } from '../db/notify.js';
 
@@ -41,6 +42,13 @@ export function apiKeyFromHeader(header: string | undefined): string | null {
 }
 
 /**
+ * How long a key Tasklane never issued is remembered as unknown, in ms (issue 13,
+ * defect 7): a flood of the same bad key costs two lookups per this long, not one per
+ * request. (A deactivated member's key is never remembered so, D35.)
+ */
+export const AUTH_NEGATIVE_TTL_MS = 10_000;
+
+/**
  * Resolves `Authorization` headers to principals, remembering recent answers briefly.
  *
  * Credential changes (`apikey revoke`, `user deactivate|reactivate`) bump the
@@ -50,10 +58,13 @@ export function apiKeyFromHeader(header: string | undefined): string | null {
  *   version is read again (one point query) and a new one clears the cache;
  * - PostgreSQL / PGlite: a LISTEN on `AUTH_CHANNEL` clears the cache on every NOTIFY;
  *   while that listener is not connected nothing is cached.
+ * Keys that were never issued are remembered as unknown for `AUTH_NEGATIVE_TTL_MS`, and
+ * failures count against the client's address (`authlimit.ts`, issue 13).
  * Call `start()` before use and `stop()` when done.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
+  private readonly unknown = new Map<string, number>();
   private lastToken: string | undefined;
   private epoch = -1;
   /** PostgreSQL: whether the NOTIFY listener is connected (a cache is safe only then). */
@@ -62,7 +73,11 @@ export class Authenticator {
   /** Grows on every clear: a lookup that started before one is not cached. */
   private generation = 0;
 
-  constructor(private readonly db: Db) {}
+  /** `failures`: the per-address limit of failed attempts (`authlimit.ts`), or null for none. */
+  constructor(
+    private readonly db: Db,
+    private readonly failures: AuthFailureLimiter | null = null,
+  ) {}
 
   /** Starts hearing of credential changes (PostgreSQL: opens the listener; never waits for it). */
   async start(): Promise<void> {
@@ -84,9 +99,10 @@ export class Authenticator {
     await stop?.();
   }
 
-  /** Forgets every remembered key (the emulator's reset, which deletes every key). */
+  /** Forgets every remembered key (the emulator's reset, which deletes every key; credential changes). */
   clear(): void {
     this.cache.clear();
+    this.unknown.clear();
     this.generation++;
   }
 
@@ -104,22 +120,50 @@ export class Authenticator {
     return true;
   }
 
-  /** @throws CloseError 401 for missing, malformed, unknown or revoked credentials (D27, D35). */
-  async authenticate(header: string | undefined): Promise<Principal> {
+  /**
+   * @param address the client's address, for the limit on failures (`authlimit.ts`).
+   * @throws CloseError 401 for missing, malformed, unknown or revoked credentials (D27, D35);
+   *   RateLimitError 429 when `address` has used up its failures and the key is not
+   *   one already known good.
+   */
+  async authenticate(header: string | undefined, address = ''): Promise<Principal> {
     const key = apiKeyFromHeader(header);
-    if (!key) throw CloseError.unauthorized();
+    if (!key) throw this.failed(address);
     const cacheKey = createHash('sha256').update(key).digest('base64');
     const usable = await this.cacheUsable();
     // Wall time, not the injected clock: this is cache housekeeping, not a Close rule.
     const now = performance.now();
     const hit = usable ? this.cache.get(cacheKey) : undefined;
     if (hit && hit.expires > now) return hit.principal;
+    this.failures?.check(address);
+    const unknownUntil = usable ? this.unknown.get(cacheKey) : undefined;
+    if (unknownUntil !== undefined && unknownUntil > now) throw this.failed(address);
     const generation = this.generation;
     const principal = await principalForKey(this.db.kysely, key);
-    if (!principal) throw CloseError.unauthorized();
+    if (!principal) {
+      // A deactivated member's or a revoked key stays issued: never remembered as unknown (D35).
+      if (usable && generation === this.generation && !(await keyWasIssued(this.db.kysely, key))) {
+        if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();
+        this.unknown.set(cacheKey, now + AUTH_NEGATIVE_TTL_MS);
+      }
+      throw this.failed(address);
+    }
+    this.unknown.delete(cacheKey);
     if (!usable || generation !== this.generation) return principal;
     if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { principal, expires: now + AUTH_CACHE_TTL_MS });
     return principal;
+  }
+
+  /** Counts a failure of `address` and returns the 401 (or the 429 once none is left). */
+  private failed(address: string): CloseError {
+    if (!this.failures) return CloseError.unauthorized();
+    try {
+      this.failures.check(address);
+    } catch (e) {
+      return e as CloseError;
+    }
+    this.failures.fail(address);
+    return CloseError.unauthorized();
   }
 }

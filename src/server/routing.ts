@@ -16,6 +16,8 @@ import { paramsFromJson, paramsFromQueryString, parseFields, repeatedParams, unk
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
+import { NUL_TEXT, headerSafe } from './http.js';
+import type { OrgConcurrency } from './fairness.js';
 import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -77,6 +79,8 @@ export interface RoutingOptions {
   strictParams: boolean;
   /** D31: the rate limiter, or null when limits are off. */
   rateLimiter: RateLimiter | null;
+  /** Issue 13: the cap on one organization's concurrent requests, or null for none. */
+  fairness: OrgConcurrency | null;
   settings: ServerSettings;
 }
 
@@ -120,7 +124,14 @@ function readParams(request: FastifyRequest): Params {
 }
 
 async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const principal = await opts.auth.authenticate(request.headers.authorization);
+  let principal;
+  try {
+    principal = await opts.auth.authenticate(request.headers.authorization, request.ip);
+  } catch (e) {
+    // Too many failed attempts from this address (issue 13): Close's 429 headers.
+    if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
+    throw e;
+  }
   if (opts.rateLimiter) {
     try {
       reply.headers(rateLimitHeaders(await opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
@@ -131,12 +142,18 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   }
   const zone = resolveRequestZone(request.headers['x-tz-offset'], principal.timezone);
   const params = readParams(request);
+  // PostgreSQL cannot compare text with a NUL character in it (issue 13): refused on every backend.
+  for (const [name, values] of params) {
+    if (name.includes('\0') || values.some((v) => v.includes('\0'))) throw CloseError.field(headerSafe(name), NUL_TEXT);
+  }
   const ignored = unknownParams(params, route.knownParams);
   if (ignored.length) {
     if (opts.strictParams) {
       throw CloseError.validation(Object.fromEntries(ignored.map((n) => [n, 'Unknown parameter.'])));
     }
-    reply.header('X-Ignored-Params', ignored.join(','));
+    // Names come from the URL: made safe for a header (a control character or a
+    // character above U+00FF would otherwise fail the response after the write).
+    reply.header('X-Ignored-Params', ignored.map(headerSafe).join(','));
   }
   // D33: a parameter that takes one value, given twice, is a client bug; picking one hides it.
   const repeated = repeatedParams(params, route.knownParams);
@@ -157,8 +174,23 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
     requestPath: urlPath(request.url),
   };
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
+  if (id.includes('\0')) throw CloseError.request(NUL_TEXT);
   if (route.status) reply.code(route.status);
-  const result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+  let release = () => {};
+  if (opts.fairness) {
+    try {
+      release = await opts.fairness.enter(principal.organizationId);
+    } catch (e) {
+      if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
+      throw e;
+    }
+  }
+  let result: unknown;
+  try {
+    result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+  } finally {
+    release();
+  }
   if (result instanceof JsonText) return reply.type('application/json; charset=utf-8').send(result.text);
   return result;
 }

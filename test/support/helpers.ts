@@ -20,6 +20,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { buildApp } from '../../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../../src/crm/accounts.js';
 import type { RateLimitOptions } from '../../src/server/ratelimit.js';
+import type { AuthFailureLimitOptions } from '../../src/server/authlimit.js';
 import { ListCache } from '../../src/server/listcache.js';
 import { insertTaskRows } from '../../src/db/tasks.repo.js';
 import type { Executor } from '../../src/db/executor.js';
@@ -210,7 +211,15 @@ export function basic(key: string): string {
 
 /** Builds a harness. The clock is pinned at `now` (default 2026-03-10T12:00:00Z). */
 export async function harness(
-  opts: { now?: number; timezone?: string | null; strictParams?: boolean; rateLimit?: RateLimitOptions | false; webhookBlockPrivate?: boolean } = {},
+  opts: {
+    now?: number;
+    timezone?: string | null;
+    strictParams?: boolean;
+    rateLimit?: RateLimitOptions | false;
+    webhookBlockPrivate?: boolean;
+    /** Off unless given: suites send hundreds of bad keys in one pinned instant. */
+    authFailureLimit?: AuthFailureLimitOptions | false;
+  } = {},
 ): Promise<Harness> {
   const fresh = await freshDatabase();
   const db = await openFresh(fresh);
@@ -234,6 +243,7 @@ export async function harness(
     clock: () => now,
     strictParams: opts.strictParams,
     rateLimit: opts.rateLimit ?? false,
+    authFailureLimit: opts.authFailureLimit ?? false,
     webhookBlockPrivate: opts.webhookBlockPrivate,
   });
   return {

@@ -21,7 +21,7 @@ export const leadRoutes: CloseRoute[] = [
     response: LeadListResponse,
     knownParams: LEAD_LIST_PARAMS,
     handler: async ({ ctx, params, fields }) => {
-      const result = await listLeads(ctx, params, parsePage(params, LEAD_PAGE_LIMITS));
+      const result = await listLeads(ctx, params, parsePage(params, LEAD_PAGE_LIMITS), fields);
       return { ...result, data: result.data.map((l) => projectFields(l, fields)) };
     },
   },
@@ -40,7 +40,7 @@ export const leadRoutes: CloseRoute[] = [
     summary: 'Fetch a lead',
     response: LeadResponse,
     knownParams: FIELDS_ONLY,
-    handler: async ({ ctx, id, fields }) => projectFields(await getLead(ctx, id), fields),
+    handler: async ({ ctx, id, fields }) => projectFields(await getLead(ctx, id, fields), fields),
   },
   {
     method: 'PUT',
