@@ -3,7 +3,7 @@
  * with a random user's API key per request, over 1,000,000 tasks (`generate.ts`
  * `DEFAULT_SHAPE`), measured in one run against
  * - the same SQL sent straight to PostgreSQL with the `pg` client (the baseline:
- *   what the database alone can do): the statements `tasks.repo.ts` `listTasks` runs
+ *   what the database alone can do): the statements `tasklist.repo.ts` `listTasks` runs
  *   for one inbox page (two index-ordered id streams, the page's rows, the names),
  *   captured once per user through Kysely's query log and replayed in order, 10
  *   pages in flight on a 10-connection pool,
@@ -31,7 +31,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { openDb, type Db } from '../src/db/connect.js';
-import { listTasks } from '../src/db/tasks.repo.js';
+import { listTasks } from '../src/db/tasklist.repo.js';
 import type { Database } from '../src/db/schema.js';
 import { parseTaskQuery } from '../src/tasks/filters.js';
 import { paramsFromQueryString } from '../src/close/params.js';

@@ -11,7 +11,8 @@
 import type { RequestContext } from '../context.js';
 import type { TaskRow } from '../db/schema.js';
 import { writeTransaction, type Executor } from '../db/executor.js';
-import { findTask, findTasks, listTasks, lockMatchingTaskIds, taskIdsOfContact, taskIdsOfLead } from '../db/tasks.repo.js';
+import { listTasks } from '../db/tasklist.repo.js';
+import { findTask, findTasks, lockMatchingTaskIds, taskIdsOfContact, taskIdsOfLead } from '../db/tasks.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { dateOnlyFromMs } from '../close/dates.js';
 import { todayDayMs } from '../close/localday.js';

@@ -1,0 +1,210 @@
+/**
+ * The task list's statements (`GET /task/`): which tasks make a page, in the D14/D17
+ * order, and the page's rows with the current names of what they point to, read in
+ * one joined statement. WHERE clauses come from a `TaskSelection` only
+ * (`tasks.repo.ts` `applySelection`).
+ *
+ * Date order (D17) is a merge of two index-ordered streams: date-only rows (by day,
+ * then id) and date-time rows (by instant, then id). A date-only row of day `d`
+ * stands for `b(d)`, local midnight of `d` in the viewer's zone, and sorts before
+ * date-time rows at the same instant. In ascending order the whole list is therefore
+ *   T(< b1), D1, T[b1, b2), D2, ..., Dn, T(>= bn)
+ * where `Dj` are the date-only rows of the j-th distinct day and `T(...)` date-time
+ * rows in that range; descending order is its exact reverse. A deep `_skip` is found
+ * from the day groups' sizes and a few range counts of date-time rows (a binary search
+ * over the days), then both streams are read from their offsets: no query returns, and
+ * no loop compares, the `skip` rows before the page (issue 12).
+ */
+import type { Executor } from './executor.js';
+import { applySelection, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
+import { localMidnightMs } from '../close/localday.js';
+import type { RequestZone } from '../close/zone.js';
+
+/** A task picked for a page: its id and stored date, the row itself fetched after. */
+type Picked = { id: string; date_ms: number };
+
+/** Below this `_skip`, both streams are simply read from their start (cheaper than counting). */
+const SHALLOW_SKIP = 500;
+
+/** Offsets into the date-only and the date-time stream at which merged position `skip` begins. */
+interface StreamOffsets {
+  days: number;
+  times: number;
+}
+
+/**
+ * Where merged position `skip` falls in each stream, in `q.orderBy` date order in
+ * `zone` (see the module comment): `days + times === skip`, and the first `skip`
+ * merged rows are the first `days` date-only and the first `times` date-time rows.
+ */
+async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean): Promise<StreamOffsets> {
+  const dir = desc ? 'desc' : 'asc';
+  const groups = (
+    await applySelection(ex.selectFrom('tasks').select((eb) => ['tasks.date_ms', eb.fn.countAll<number>().as('n')]), organizationId, q, 1)
+      .groupBy('tasks.date_ms')
+      .orderBy('tasks.date_ms', dir)
+      .execute()
+  ).map((g) => ({ bound: localMidnightMs(Number(g.date_ms), zone), n: Number(g.n) }));
+  const before: number[] = []; // date-only rows before group j
+  let sum = 0;
+  for (const g of groups) {
+    before.push(sum);
+    sum += g.n;
+  }
+  // Date-time rows between the boundaries of groups `from` (exclusive side, -1: the
+  // start) and `to`, in stream order: ascending `[b_from, b_to)`, descending `[b_to, b_from)`.
+  const timesBetween = async (from: number, to: number): Promise<number> => {
+    let qb = applySelection(ex.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')), organizationId, q, 0);
+    const bTo = groups[to].bound;
+    if (desc) {
+      qb = qb.where('tasks.date_ms', '>=', bTo);
+      if (from >= 0) qb = qb.where('tasks.date_ms', '<', groups[from].bound);
+    } else {
+      qb = qb.where('tasks.date_ms', '<', bTo);
+      if (from >= 0) qb = qb.where('tasks.date_ms', '>=', groups[from].bound);
+    }
+    return Number((await qb.executeTakeFirstOrThrow()).n);
+  };
+  // Binary search for the last group whose first row is at or before `skip`;
+  // `tLo` = date-time rows before group `lo`.
+  let lo = -1;
+  let tLo = 0;
+  let hi = groups.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const tMid = tLo + (await timesBetween(lo, mid));
+    if (before[mid] + tMid <= skip) {
+      lo = mid;
+      tLo = tMid;
+    } else hi = mid;
+  }
+  if (lo < 0) return { days: 0, times: skip };
+  const start = before[lo] + tLo;
+  if (skip < start + groups[lo].n) return { days: before[lo] + (skip - start), times: tLo };
+  const days = before[lo] + groups[lo].n;
+  return { days, times: skip - days };
+}
+
+/**
+ * The tasks from `skip` to `skip + limit` (one more, to know `has_more`) in `date`
+ * order (D14, D17): both streams read in stored order straight from a covering index
+ * (from the offsets `splitSkip` finds for a deep page) and merged here: date-only
+ * first at equal instants, then stored value, then id.
+ */
+async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, page: { limit: number; skip: number }): Promise<Picked[]> {
+  const desc = q.orderBy === '-date';
+  const dir = desc ? 'desc' : 'asc';
+  const shallow = page.skip <= SHALLOW_SKIP;
+  const at = shallow ? { days: 0, times: 0 } : await splitSkip(ex, organizationId, q, zone, page.skip, desc);
+  const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
+  const stream = async (kind: 0 | 1, offset: number): Promise<Picked[]> => {
+    let qb = applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind)
+      .orderBy('tasks.date_ms', dir)
+      .orderBy('tasks.id', dir)
+      .limit(want);
+    if (offset) qb = qb.offset(offset);
+    return (await qb.execute()) as Picked[];
+  };
+  const days = await stream(1, at.days);
+  const times = await stream(0, at.times);
+  // Local midnight of each distinct day, once (the days of a page are few).
+  const midnights = new Map<number, number>();
+  const midnight = (dayMs: number) => {
+    let v = midnights.get(dayMs);
+    if (v === undefined) midnights.set(dayMs, (v = localMidnightMs(dayMs, zone)));
+    return v;
+  };
+  const out: Picked[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < want && (i < days.length || j < times.length)) {
+    let takeDay: boolean;
+    if (i >= days.length) takeDay = false;
+    else if (j >= times.length) takeDay = true;
+    else takeDay = (midnight(Number(days[i].date_ms)) <= Number(times[j].date_ms)) !== desc; // equal instants: date-only first (D17)
+    out.push(takeDay ? days[i++] : times[j++]);
+  }
+  return shallow ? out.slice(page.skip) : out;
+}
+
+/** `first_name last_name` trimmed, as `withNames` makes it; null when the user row is missing. */
+function fullName(first: string | null, last: string | null): string | null {
+  return first === null ? null : `${first} ${last}`.trim();
+}
+
+/**
+ * The rows of the organization's tasks `ids` with the current names of their users,
+ * lead and contact, in one statement (primary-key joins), in no particular order.
+ * Names match `tasks.repo.ts` `withNames`.
+ */
+async function rowsWithNames(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskWithNames[]> {
+  const rows = await ex
+    .selectFrom('tasks as t')
+    .leftJoin('users as ua', 'ua.id', 't.assigned_to')
+    .leftJoin('users as uc', 'uc.id', 't.created_by')
+    .leftJoin('users as uu', 'uu.id', 't.updated_by')
+    .leftJoin('leads as l', 'l.id', 't.lead_id')
+    .leftJoin('contacts as c', 'c.id', 't.contact_id')
+    .selectAll('t')
+    .select([
+      'ua.first_name as ua_first',
+      'ua.last_name as ua_last',
+      'uc.first_name as uc_first',
+      'uc.last_name as uc_last',
+      'uu.first_name as uu_first',
+      'uu.last_name as uu_last',
+      'l.name as lead_name',
+      'c.name as contact_name',
+    ])
+    .where('t.id', 'in', [...ids])
+    .execute();
+  const out: TaskWithNames[] = [];
+  for (const r of rows) {
+    if (r.organization_id !== organizationId) continue;
+    const row = r as unknown as TaskWithNames & typeof r;
+    row.assigned_to_name = fullName(r.ua_first, r.ua_last);
+    row.created_by_name = r.created_by ? fullName(r.uc_first, r.uc_last) : null;
+    row.updated_by_name = r.updated_by ? fullName(r.uu_first, r.uu_last) : null;
+    row.lead_name = r.lead_id ? r.lead_name : null;
+    row.contact_name = r.contact_id ? r.contact_name : null;
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
+ * (D14: every order ends with `id`; date order per D17, in `zone`), with `has_more`
+ * exact (D8).
+ */
+export async function listTasks(
+  ex: Executor,
+  organizationId: string,
+  q: TaskSelection,
+  zone: RequestZone,
+  page: { limit: number; skip: number },
+): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
+  let ids: string[];
+  if (q.orderBy === 'date' || q.orderBy === '-date') {
+    ids = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.id);
+  } else {
+    const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
+    const rows = await applySelection(ex.selectFrom('tasks').select('tasks.id'), organizationId, q)
+      .orderBy('tasks.date_created', dir)
+      .orderBy('tasks.id', dir)
+      .limit(page.limit + 1)
+      .offset(page.skip)
+      .execute();
+    ids = rows.map((r) => r.id);
+  }
+  const hasMore = ids.length > page.limit;
+  if (hasMore) ids.pop();
+  if (!ids.length) return { rows: [], hasMore };
+  const fetched = new Map((await rowsWithNames(ex, organizationId, ids)).map((r) => [r.id, r] as const));
+  const rows: TaskWithNames[] = [];
+  for (const id of ids) {
+    const r = fetched.get(id);
+    if (r) rows.push(r);
+  }
+  return { rows, hasMore };
+}
