@@ -26,16 +26,23 @@ type Picked = { id: string; date_ms: number };
 /** Below this `_skip`, both streams are simply read from their start (cheaper than counting). */
 const SHALLOW_SKIP = 500;
 
-/** Offsets into the date-only and the date-time stream at which merged position `skip` begins. */
+/**
+ * Where merged position `skip` begins in each stream: skip `days` date-only rows
+ * after those of stored day `dayFrom` and before it (in stream order; null: from the
+ * start), and `times` date-time rows from instant `timeFrom` on. Small offsets: the
+ * bounds come from the day group the position falls in.
+ */
 interface StreamOffsets {
   days: number;
+  dayFrom: number | null;
   times: number;
+  timeFrom: number | null;
 }
 
 /**
  * Where merged position `skip` falls in each stream, in `q.orderBy` date order in
- * `zone` (see the module comment): `days + times === skip`, and the first `skip`
- * merged rows are the first `days` date-only and the first `times` date-time rows.
+ * `zone` (see the module comment): the first `skip` merged rows are the date-only
+ * rows before the offset `days` from `dayFrom`, and the date-time rows before `times` from `timeFrom`.
  */
 async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean): Promise<StreamOffsets> {
   const dir = desc ? 'desc' : 'asc';
@@ -44,7 +51,7 @@ async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection,
       .groupBy('tasks.date_ms')
       .orderBy('tasks.date_ms', dir)
       .execute()
-  ).map((g) => ({ bound: localMidnightMs(Number(g.date_ms), zone), n: Number(g.n) }));
+  ).map((g) => ({ day: Number(g.date_ms), bound: localMidnightMs(Number(g.date_ms), zone), n: Number(g.n) }));
   const before: number[] = []; // date-only rows before group j
   let sum = 0;
   for (const g of groups) {
@@ -78,11 +85,13 @@ async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection,
       tLo = tMid;
     } else hi = mid;
   }
-  if (lo < 0) return { days: 0, times: skip };
+  if (lo < 0) return { days: 0, dayFrom: null, times: skip, timeFrom: null };
+  // Both streams restart at group `lo`: its day for date-only rows, its midnight for
+  // date-time rows (the `tLo` rows before it are behind).
+  const at = { dayFrom: groups[lo].day, timeFrom: groups[lo].bound };
   const start = before[lo] + tLo;
-  if (skip < start + groups[lo].n) return { days: before[lo] + (skip - start), times: tLo };
-  const days = before[lo] + groups[lo].n;
-  return { days, times: skip - days };
+  if (skip < start + groups[lo].n) return { ...at, days: skip - start, times: 0 };
+  return { ...at, days: groups[lo].n, times: skip - start - groups[lo].n };
 }
 
 /**
@@ -95,18 +104,17 @@ async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection
   const desc = q.orderBy === '-date';
   const dir = desc ? 'desc' : 'asc';
   const shallow = page.skip <= SHALLOW_SKIP;
-  const at = shallow ? { days: 0, times: 0 } : await splitSkip(ex, organizationId, q, zone, page.skip, desc);
+  const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await splitSkip(ex, organizationId, q, zone, page.skip, desc);
   const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
-  const stream = async (kind: 0 | 1, offset: number): Promise<Picked[]> => {
-    let qb = applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind)
-      .orderBy('tasks.date_ms', dir)
-      .orderBy('tasks.id', dir)
-      .limit(want);
+  const stream = async (kind: 0 | 1, from: number | null, offset: number): Promise<Picked[]> => {
+    let qb = applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind);
+    if (from !== null) qb = qb.where('tasks.date_ms', desc ? (kind ? '<=' : '<') : '>=', from);
+    qb = qb.orderBy('tasks.date_ms', dir).orderBy('tasks.id', dir).limit(want);
     if (offset) qb = qb.offset(offset);
     return (await qb.execute()) as Picked[];
   };
-  const days = await stream(1, at.days);
-  const times = await stream(0, at.times);
+  const days = await stream(1, at.dayFrom, at.days);
+  const times = await stream(0, at.timeFrom, at.times);
   // Local midnight of each distinct day, once (the days of a page are few).
   const midnights = new Map<number, number>();
   const midnight = (dayMs: number) => {
