@@ -132,8 +132,13 @@ function quotedKey(key: string): string {
   return t;
 }
 
+/** A character `JSON.stringify` writes escaped (quote, backslash, controls) or checks (surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(value)`, with plain strings quoted without the call. */
 function valueText(value: unknown): string {
   if (value === null) return 'null';
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
   if (value === true) return 'true';
   if (value === false) return 'false';
   return JSON.stringify(value);
