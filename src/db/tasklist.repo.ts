@@ -46,18 +46,9 @@ interface StreamOffsets {
  */
 async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean): Promise<StreamOffsets> {
   const dir = desc ? 'desc' : 'asc';
-  const groups = (
-    await applySelection(ex.selectFrom('tasks').select((eb) => ['tasks.date_ms', eb.fn.countAll<number>().as('n')]), organizationId, q, 1)
-      .groupBy('tasks.date_ms')
-      .orderBy('tasks.date_ms', dir)
-      .execute()
-  ).map((g) => ({ day: Number(g.date_ms), bound: localMidnightMs(Number(g.date_ms), zone), n: Number(g.n) }));
+  const groups: { day: number; bound: number; n: number }[] = [];
   const before: number[] = []; // date-only rows before group j
   let sum = 0;
-  for (const g of groups) {
-    before.push(sum);
-    sum += g.n;
-  }
   // Date-time rows between the boundaries of groups `from` (exclusive side, -1: the
   // start) and `to`, in stream order: ascending `[b_from, b_to)`, descending `[b_to, b_from)`.
   const timesBetween = async (from: number, to: number): Promise<number> => {
@@ -72,11 +63,39 @@ async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection,
     }
     return Number((await qb.executeTakeFirstOrThrow()).n);
   };
-  // Binary search for the last group whose first row is at or before `skip`;
-  // `tLo` = date-time rows before group `lo`.
+  // `lo`: the last group known to begin at or before `skip` (-1: none), `tLo` the
+  // date-time rows before it; `hi`: the first group known to begin after it. Day groups
+  // are read in growing chunks until one begins after `skip` (a shallow skip reads
+  // few), then a binary search narrows `(lo, hi)`.
   let lo = -1;
   let tLo = 0;
-  let hi = groups.length;
+  let hi: number;
+  for (let chunk = 16; ; chunk *= 4) {
+    let qb = applySelection(ex.selectFrom('tasks').select((eb) => ['tasks.date_ms', eb.fn.countAll<number>().as('n')]), organizationId, q, 1);
+    if (groups.length) qb = qb.where('tasks.date_ms', desc ? '<' : '>', groups[groups.length - 1].day);
+    const got = await qb.groupBy('tasks.date_ms').orderBy('tasks.date_ms', dir).limit(chunk).execute();
+    for (const g of got) {
+      groups.push({ day: Number(g.date_ms), bound: localMidnightMs(Number(g.date_ms), zone), n: Number(g.n) });
+      before.push(sum);
+      sum += Number(g.n);
+    }
+    const last = groups.length - 1;
+    if (!got.length || last === lo) {
+      hi = groups.length;
+      break;
+    }
+    const tLast = tLo + (await timesBetween(lo, last));
+    if (before[last] + tLast > skip) {
+      hi = last;
+      break;
+    }
+    lo = last;
+    tLo = tLast;
+    if (got.length < chunk) {
+      hi = groups.length;
+      break;
+    }
+  }
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     const tMid = tLo + (await timesBetween(lo, mid));
