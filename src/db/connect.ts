@@ -31,6 +31,7 @@ import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_events.js';
 import * as m0003 from './migrations/0003_generated.js';
 import * as m0004 from './migrations/0004_memberships.js';
+import * as m0005 from './migrations/0005_list_indexes.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -67,6 +68,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_events': m0002,
   '0003_generated': m0003,
   '0004_memberships': m0004,
+  '0005_list_indexes': m0005,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
