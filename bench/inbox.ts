@@ -136,6 +136,19 @@ async function main() {
       base.child.kill();
     }
     const anonAfterLoad = anonMemoryMb(tl.child.pid!);
+    // Deep pages one at a time (one connection): the time one page takes, without queueing.
+    const deepAlone: { skip: number; median_ms: number; p90_ms: number }[] = [];
+    for (const skip of deepSkips) {
+      const ms: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        const r = await fetch(`${tl.url}/api/v1/task/?_type=all&_skip=${skip}&_limit=100&uncached=alone${i}`, { headers: { authorization: basicAuth(keys[(i * 7) % keys.length]) } });
+        await r.arrayBuffer();
+        if (i >= 5) ms.push(performance.now() - t0);
+      }
+      ms.sort((a, b) => a - b);
+      deepAlone.push({ skip, median_ms: +ms[ms.length >> 1].toFixed(1), p90_ms: +ms[Math.floor(ms.length * 0.9)].toFixed(1) });
+    }
 
     // Bulk updates of 1000 tasks of one organization, alternating the assignee.
     const org = ds.orgs[0];
@@ -166,6 +179,7 @@ async function main() {
       loadavg_after: loadavg().map((x) => +x.toFixed(2)),
       results: rows,
       bulk_update_1000: { runs: bulkMs.length, median_ms: +bulkMs[Math.floor(bulkMs.length / 2)].toFixed(1), max_ms: +bulkMs[bulkMs.length - 1].toFixed(1) },
+      deep_pages_one_connection: deepAlone,
       anon_memory_mb: { after_reads_and_deep_pages: anonAfterLoad, after_bulk: anonMemoryMb(tl.child.pid!) },
     };
     writeFileSync(join(root, 'bench', 'results', `inbox-${Date.now()}.json`), JSON.stringify(report, null, 2));
@@ -174,6 +188,7 @@ async function main() {
     console.log('|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
     console.log(`\nbulk update of 1000 tasks (1000 events): median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
+    for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
     console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${report.anon_memory_mb.after_bulk} MB after the bulk updates`);
   } finally {
     tl.child.kill();
