@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { openDb } from '../src/db/connect.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset } from './generate.js';
-import { anonMemoryMb, basicAuth, fixedPath, load, roundRobin, startWriter, variedFilters, type RequestMaker, type Result } from './workloads.js';
+import { anonMemoryMb, basicAuth, fixedPath, load, processCpuMs, roundRobin, startWriter, variedFilters, type RequestMaker, type Result } from './workloads.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -109,7 +109,11 @@ async function main() {
     const warm = Number(args.warmup);
     const inbox = '/api/v1/task/?view=inbox&_limit=100';
     const run = async (name: string, make: RequestMaker, url = tl.url) => {
+      const pid = url === tl.url ? tl.child.pid! : base.child.pid!;
+      const c0 = processCpuMs(pid);
       const r = await load(name, url, make, duration, connections);
+      // CPU the serving process spent per request: far less sensitive to the machine's load than req/s.
+      r.cpu_ms_per_request = +((processCpuMs(pid) - c0) / Math.max(1, r.requests_per_sec * duration)).toFixed(2);
       results.push(r);
       return r;
     };
@@ -184,9 +188,9 @@ async function main() {
     };
     writeFileSync(join(root, 'bench', 'results', `inbox-${Date.now()}.json`), JSON.stringify(report, null, 2));
     console.log(`\n${shape.tasks} tasks, ${connections} connections, ${duration} s each; load average ${report.loadavg_before.join(' ')} before, ${report.loadavg_after.join(' ')} after\n`);
-    console.log('| measurement | req/s | p50 ms | p99 ms | ratio to baseline | errors/non-2xx | |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
+    console.log('| measurement | req/s | p50 ms | p99 ms | ratio to baseline | server CPU ms/request | errors/non-2xx | |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.cpu_ms_per_request} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
     console.log(`\nbulk update of 1000 tasks (1000 events): median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
     for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
     console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${report.anon_memory_mb.after_bulk} MB after the bulk updates`);

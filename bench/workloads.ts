@@ -14,8 +14,10 @@ export interface Result {
   p99_ms: number;
   errors: number;
   non2xx: number;
-  /** Extra figures of the row (the writer beside a mix, a page's size). */
+  /** Extra figures of the row (the writer beside a mix). */
   note?: string;
+  /** CPU ms the serving process spent per request during the load. */
+  cpu_ms_per_request?: number;
 }
 
 export const basicAuth = (key: string) => 'Basic ' + Buffer.from(key + ':').toString('base64');
@@ -127,6 +129,17 @@ export function startWriter(base: string, key: string, ids: string[], perSec: nu
       return { writes: ms.length, per_sec: +(ms.length / secs).toFixed(1), p50_ms: q(0.5), p99_ms: q(0.99), failures };
     },
   };
+}
+
+/** CPU ms (user + system) process `pid` has used so far (Linux `/proc/PID/stat`, USER_HZ 100); 0 elsewhere. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** `RssAnon` of process `pid` in MB (Linux `/proc/PID/status`): its heap and other private memory, without the mapped database file. */
