@@ -4,14 +4,20 @@
  * embedded SQLite database, measured with autocannon on loopback, 10 connections, in
  * one run, beside a bare Fastify route serving the same 100-task page.
  *
- * Measures, each for `--duration` seconds after a warm-up:
+ * Measures, each for `--duration` seconds after a warm-up (issue 12's table):
  * - baseline: the bare route (same page object, JSON-serialized per request);
  * - inbox: `GET /task/?view=inbox&_limit=100`, a random user's key per request (pages
- *   repeat per organization and zone, so most come from the list cache);
- * - the same inbox with every page computed: each request carries a parameter of its
- *   own, so none is a cache hit;
- * - deep page: `GET /task/?_type=all&_skip=50000&_limit=100`, a random key per request;
- * and the latency of bulk updates of 1000 tasks (`PUT /task/?id__in=...`).
+ *   repeat per organization and zone, so most come from the list cache), and the same
+ *   with every page computed (each request carries a parameter of its own);
+ * - reads under writes: the inboxes of one organization's 50 users round-robin while
+ *   one more connection edits that organization's tasks 20 times a second (the
+ *   writer's rate and latency are printed beside);
+ * - varied filters (`workloads.ts` `variedFilters`), computed;
+ * - `_fields=id,text`, computed;
+ * - deep pages at `_skip=5000` and `_skip=49000` of a 50,000-task organization (full pages);
+ * then bulk updates of 1000 tasks (`PUT /task/?id__in=...`) and the server's anonymous
+ * memory (`RssAnon`, without the mapped database file). The machine's load average is
+ * printed with the figures.
  * Prints req/s, p50 and p99 latency and ratios to the baseline; writes JSON to
  * `bench/results/`.
  *
@@ -23,9 +29,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { loadavg } from 'node:os';
 import { openDb } from '../src/db/connect.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset } from './generate.js';
+import { anonMemoryMb, basicAuth, fixedPath, load, processCpuMs, roundRobin, startWriter, variedFilters, type RequestMaker, type Result } from './workloads.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -77,70 +84,79 @@ function startServer(argv: string[], env: Record<string, string> = {}): Promise<
   });
 }
 
-interface Result {
-  name: string;
-  requests_per_sec: number;
-  p50_ms: number;
-  p99_ms: number;
-  errors: number;
-  non2xx: number;
-}
-
-/**
- * Loads `url` for `seconds`. With `unique`, each request adds a parameter of its own
- * (ignored by the server), so no two requests share a list-cache entry: the cost of
- * computing every page.
- */
-async function load(name: string, url: string, keys: string[] | null, seconds: number, unique = false): Promise<Result> {
-  const auth = keys?.map((k) => 'Basic ' + Buffer.from(k + ':').toString('base64'));
-  let n = 0;
-  const r = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req: any) => {
-          if (auth) req.headers = { ...(req.headers ?? {}), authorization: auth[Math.floor(Math.random() * auth.length)] };
-          if (unique) req.path = `${new URL(url).pathname}${new URL(url).search}&uncached=${n++}`;
-          return req;
-        },
-      },
-    ],
-  });
-  return { name, requests_per_sec: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
-}
-
 async function main() {
   const ds = await ensureDataset();
   const keys = ds.orgs.flatMap((o) => o.users.map((u) => u.key));
+  const perOrg = Math.ceil(shape.tasks / shape.orgs);
+  // Deep pages that land on a full page of a 50,000-task organization (and proportionally smaller).
+  const deepSkips = [Math.min(5000, Math.floor(perOrg / 10)), Math.max(0, perOrg - 1000)];
+  const loadBefore = loadavg();
   const tl = await startServer(['bin/tasklane.js', 'serve', '--db', dbFile, '--port', '0']);
   try {
     const key = keys[0];
-    const headers = { authorization: 'Basic ' + Buffer.from(key + ':').toString('base64') };
+    const headers = { authorization: basicAuth(key) };
     const page = await (await fetch(`${tl.url}/api/v1/task/?view=inbox&_limit=100`, { headers })).json();
     if (page.data.length !== 100) throw new Error(`expected a full inbox page, got ${page.data.length}`);
+    for (const skip of deepSkips) {
+      const deep = await (await fetch(`${tl.url}/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, { headers })).json();
+      if (deep.data.length !== 100) throw new Error(`expected a full page at _skip=${skip}, got ${deep.data.length}`);
+    }
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     const pageFile = join(root, 'bench', 'results', 'page.json');
     writeFileSync(pageFile, JSON.stringify(page));
     const base = await startServer(['--import', 'tsx', 'bench/baseline-server.ts', pageFile]);
     const results: Result[] = [];
+    const warm = Number(args.warmup);
+    const inbox = '/api/v1/task/?view=inbox&_limit=100';
+    const run = async (name: string, make: RequestMaker, url = tl.url) => {
+      const pid = url === tl.url ? tl.child.pid! : base.child.pid!;
+      const c0 = processCpuMs(pid);
+      const r = await load(name, url, make, duration, connections);
+      // CPU the serving process spent per request: far less sensitive to the machine's load than req/s.
+      r.cpu_ms_per_request = +((processCpuMs(pid) - c0) / Math.max(1, r.requests_per_sec * duration)).toFixed(2);
+      results.push(r);
+      return r;
+    };
     try {
-      const warm = Number(args.warmup);
-      await load('warm-up', `${base.url}/api/v1/task/`, null, warm);
-      results.push(await load('baseline: bare Fastify route, same page', `${base.url}/api/v1/task/`, null, duration));
-      await load('warm-up', `${tl.url}/api/v1/task/?view=inbox&_limit=100`, keys, warm);
-      results.push(await load('inbox: GET /task/?view=inbox&_limit=100', `${tl.url}/api/v1/task/?view=inbox&_limit=100`, keys, duration));
-      results.push(await load('inbox, every page computed (no cache hit)', `${tl.url}/api/v1/task/?view=inbox&_limit=100`, keys, duration, true));
-      results.push(await load('deep page: GET /task/?_type=all&_skip=50000&_limit=100', `${tl.url}/api/v1/task/?_type=all&_skip=50000&_limit=100`, keys, duration));
+      await load('warm-up', base.url, fixedPath('/api/v1/task/', null), warm, connections);
+      await run('baseline: bare Fastify route, same page', fixedPath('/api/v1/task/', null), base.url);
+      await load('warm-up', tl.url, fixedPath(inbox, keys), warm, connections);
+      await run('inbox, cache hits: GET /task/?view=inbox&_limit=100', fixedPath(inbox, keys));
+      await run('inbox, every page computed (no cache hit)', fixedPath(inbox, keys, true));
+      // Reads under writes: one organization's 50 users round-robin, a writer beside.
+      const org = ds.orgs[0];
+      const orgKey = org.users[0].key;
+      const leadTasks: string[] = (await (await fetch(`${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`, { headers: { authorization: basicAuth(orgKey) } })).json()).data.map(
+        (t: { id: string }) => t.id,
+      );
+      const writer = startWriter(tl.url, orgKey, leadTasks, 20);
+      const mix = await run('inbox of 50 users round-robin, 20 writes/s beside (same organization)', roundRobin(inbox, org.users.map((u) => u.key)));
+      const w = await writer.stop();
+      mix.note = `writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
+      await run('varied filters (random _type, lead_id, assigned_to, date__gte, _order_by), computed', variedFilters(ds));
+      await run('_fields=id,text, computed', fixedPath(inbox + '&_fields=id,text', keys, true));
+      for (const skip of deepSkips) await run(`deep page: GET /task/?_type=all&_skip=${skip}&_limit=100 (a full page), computed`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true));
     } finally {
       base.child.kill();
+    }
+    const anonAfterLoad = anonMemoryMb(tl.child.pid!);
+    // Deep pages one at a time (one connection): the time one page takes, without queueing.
+    const deepAlone: { skip: number; median_ms: number; p90_ms: number }[] = [];
+    for (const skip of deepSkips) {
+      const ms: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        const r = await fetch(`${tl.url}/api/v1/task/?_type=all&_skip=${skip}&_limit=100&uncached=alone${i}`, { headers: { authorization: basicAuth(keys[(i * 7) % keys.length]) } });
+        await r.arrayBuffer();
+        if (i >= 5) ms.push(performance.now() - t0);
+      }
+      ms.sort((a, b) => a - b);
+      deepAlone.push({ skip, median_ms: +ms[ms.length >> 1].toFixed(1), p90_ms: +ms[Math.floor(ms.length * 0.9)].toFixed(1) });
     }
 
     // Bulk updates of 1000 tasks of one organization, alternating the assignee.
     const org = ds.orgs[0];
-    const orgHeaders = { authorization: 'Basic ' + Buffer.from(org.users[0].key + ':').toString('base64'), 'content-type': 'application/json' };
+    const orgHeaders = { authorization: basicAuth(org.users[0].key), 'content-type': 'application/json' };
     const ids: string[] = (await (await fetch(`${tl.url}/api/v1/task/?_type=all&_limit=1000&_order_by=date_created`, { headers: orgHeaders })).json()).data.map((t: { id: string }) => t.id);
     const bulkMs: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -163,15 +179,21 @@ async function main() {
       tasks: shape.tasks,
       connections,
       duration_s: duration,
+      loadavg_before: loadBefore.map((x) => +x.toFixed(2)),
+      loadavg_after: loadavg().map((x) => +x.toFixed(2)),
       results: rows,
       bulk_update_1000: { runs: bulkMs.length, median_ms: +bulkMs[Math.floor(bulkMs.length / 2)].toFixed(1), max_ms: +bulkMs[bulkMs.length - 1].toFixed(1) },
+      deep_pages_one_connection: deepAlone,
+      anon_memory_mb: { after_reads_and_deep_pages: anonAfterLoad, after_bulk: anonMemoryMb(tl.child.pid!) },
     };
     writeFileSync(join(root, 'bench', 'results', `inbox-${Date.now()}.json`), JSON.stringify(report, null, 2));
-    console.log(`\n${shape.tasks} tasks, ${connections} connections, ${duration} s each\n`);
-    console.log('| measurement | req/s | p50 ms | p99 ms | ratio to baseline | errors/non-2xx |');
-    console.log('|---|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.errors}/${r.non2xx} |`);
-    console.log(`\nbulk update of 1000 tasks: median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
+    console.log(`\n${shape.tasks} tasks, ${connections} connections, ${duration} s each; load average ${report.loadavg_before.join(' ')} before, ${report.loadavg_after.join(' ')} after\n`);
+    console.log('| measurement | req/s | p50 ms | p99 ms | ratio to baseline | server CPU ms/request | errors/non-2xx | |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.cpu_ms_per_request} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
+    console.log(`\nbulk update of 1000 tasks (1000 events): median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
+    for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
+    console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${report.anon_memory_mb.after_bulk} MB after the bulk updates`);
   } finally {
     tl.child.kill();
   }

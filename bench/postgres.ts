@@ -3,15 +3,19 @@
  * with a random user's API key per request, over 1,000,000 tasks (`generate.ts`
  * `DEFAULT_SHAPE`), measured in one run against
  * - the same SQL sent straight to PostgreSQL with the `pg` client (the baseline:
- *   what the database alone can do): the statements `tasks.repo.ts` `listTasks` runs
+ *   what the database alone can do): the statements `tasklist.repo.ts` `listTasks` runs
  *   for one inbox page (two index-ordered id streams, the page's rows, the names),
  *   captured once per user through Kysely's query log and replayed in order, 10
  *   pages in flight on a 10-connection pool,
  * - one Tasklane node (`tasklane serve` process), 10 connections (autocannon),
  * - two Tasklane nodes on the same database, 10 connections spread round-robin
  *   over the two ports (5 each).
- * Reports requests/s, p50 and p99 latency (ms) and the ratios; the issue's target is
- * two nodes >= 1.6 x one node.
+ * then, on one node, issue 12's other workloads (`workloads.ts`): the inboxes of 50
+ * users round-robin with 20 task edits a second beside, varied filters, `_fields=id,text`,
+ * and deep pages at `_skip=5000` and `_skip=49000` (full pages).
+ * Reports requests/s, p50 and p99 latency (ms), the ratios, and CPU ms per request in
+ * the nodes and in the PostgreSQL server (its processes on this machine); the issue's
+ * target is two nodes >= 1.6 x one node.
  *
  * The dataset is cached: the database keeps a `bench_dataset` row with the shape
  * and the users' API keys (keys are stored hashed by Tasklane, so they must be kept
@@ -31,7 +35,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { openDb, type Db } from '../src/db/connect.js';
-import { listTasks } from '../src/db/tasks.repo.js';
+import { listTasks } from '../src/db/tasklist.repo.js';
 import type { Database } from '../src/db/schema.js';
 import { parseTaskQuery } from '../src/tasks/filters.js';
 import { paramsFromQueryString } from '../src/close/params.js';
@@ -39,6 +43,8 @@ import { ianaZone } from '../src/close/zone.js';
 import { viewBounds } from '../src/tasks/views.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset, type DatasetShape } from './generate.js';
 import { startNode, type Node } from '../test/support/processes.js';
+import { fixedPath, load, roundRobin, startWriter, variedFilters, type RequestMaker } from './workloads.js';
+import { readdirSync } from 'node:fs';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,6 +134,25 @@ interface Measure {
   machineBusy?: number;
   /** CPU ms the Tasklane node processes spent per request. */
   nodeCpuMsPerRequest?: number;
+  /** CPU ms the PostgreSQL server's processes spent per request (same machine). */
+  dbCpuMsPerRequest?: number;
+  note?: string;
+}
+
+/** CPU ms used so far by every process named `postgres` on this machine (the server and its backends). */
+function postgresCpuMs(): number {
+  let sum = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  return sum;
 }
 
 /** Busy and total jiffies of all cores so far (Linux /proc/stat); zeros elsewhere. */
@@ -157,11 +182,14 @@ function processCpuMs(pid: number | undefined): number {
 async function accounted(nodes: Node[], fn: () => Promise<Measure>): Promise<Measure> {
   const m0 = machineJiffies();
   const c0 = nodes.map((n) => processCpuMs(n.process.pid));
+  const d0 = postgresCpuMs();
   const m = await fn();
   const m1 = machineJiffies();
+  const dbCpu = postgresCpuMs() - d0;
   const cpu = nodes.reduce((sum, n, i) => sum + processCpuMs(n.process.pid) - c0[i], 0);
   return {
     ...m,
+    dbCpuMsPerRequest: m.requests ? Math.round((dbCpu / m.requests) * 100) / 100 : undefined,
     machineBusy: m1.total > m0.total ? (m1.busy - m0.busy) / (m1.total - m0.total) : undefined,
     nodeCpuMsPerRequest: m.requests ? Math.round((cpu / m.requests) * 100) / 100 : undefined,
   };
@@ -271,6 +299,26 @@ async function main() {
     log(`  one node: ${results.at(-1)!.rps.toFixed(0)} req/s`);
     results.push(await accounted(nodes, () => cannon('two nodes', [a, b], keys, DURATION)));
     log(`  two nodes: ${results.at(-1)!.rps.toFixed(0)} req/s`);
+    // Issue 12's other workloads, one node (every page is computed on PostgreSQL).
+    const one = async (name: string, make: RequestMaker): Promise<Measure> => {
+      const r = await load(name, a, make, DURATION, CONNECTIONS);
+      return { name, requests: Math.round(r.requests_per_sec * DURATION), rps: r.requests_per_sec, p50: r.p50_ms, p99: r.p99_ms, errors: r.errors + r.non2xx };
+    };
+    const org = dataset.orgs[0];
+    const leadTasks: string[] = (
+      await (await fetch(`${a}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`, { headers: { authorization: basicAuth(org.users[0].key) } })).json()
+    ).data.map((t: { id: string }) => t.id);
+    const writer = startWriter(a, org.users[0].key, leadTasks, 20);
+    const mix = await accounted([nodes[0]], () => one('one node: inbox of 50 users round-robin, 20 writes/s beside', roundRobin(PATH, org.users.map((u) => u.key))));
+    const w = await writer.stop();
+    results.push({ ...mix, note: `writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed` });
+    results.push(await accounted([nodes[0]], () => one('one node: varied filters', variedFilters(dataset))));
+    results.push(await accounted([nodes[0]], () => one('one node: _fields=id,text', fixedPath(PATH + '&_fields=id,text', keys, true))));
+    const perOrg = Math.ceil(SHAPE.tasks / SHAPE.orgs);
+    for (const skip of [Math.min(5000, Math.floor(perOrg / 10)), Math.max(0, perOrg - 1000)]) {
+      results.push(await accounted([nodes[0]], () => one(`one node: _type=all&_skip=${skip}`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true))));
+    }
+    for (const r of results.slice(3)) log(`  ${r.name}: ${r.rps.toFixed(0)} req/s`);
   } finally {
     for (const n of nodes) await n.stop();
     await db.close();
@@ -280,11 +328,11 @@ async function main() {
     `inbox benchmark on PostgreSQL: GET ${PATH}, ${SHAPE.tasks.toLocaleString('en-US')} tasks, ${keys.length} users, ${CONNECTIONS} connections, ${DURATION} s each`,
     `machine: ${cpus().length} cores; load average before ${load0.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
     '',
-    '| target | req/s | p50 ms | p99 ms | errors | machine CPU busy | node CPU ms/request |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | p50 ms | p99 ms | errors | machine CPU busy | node CPU ms/request | PostgreSQL CPU ms/request | |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.machineBusy === undefined ? '?' : Math.round(r.machineBusy * 100) + '%'} | ${r.name.startsWith('pg') ? '-' : (r.nodeCpuMsPerRequest ?? '?')} |`,
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.machineBusy === undefined ? '?' : Math.round(r.machineBusy * 100) + '%'} | ${r.name.startsWith('pg') ? '-' : (r.nodeCpuMsPerRequest ?? '?')} | ${r.dbCpuMsPerRequest ?? '?'} | ${r.note ?? ''} |`,
     ),
     '',
     `two nodes / one node: ${(two.rps / one.rps).toFixed(2)}x (target >= 1.6x)`,

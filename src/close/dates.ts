@@ -103,10 +103,28 @@ export function parseCloseDate(text: string): CloseDate | null {
  * or `2015-01-09T19:50:49+00:00` when the milliseconds are zero (D19).
  */
 export function isoformat(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2015-02-08T20:30:54.314Z
   const frac = ((ms % 1000) + 1000) % 1000;
-  const base = iso.slice(0, 19);
-  return frac === 0 ? base + '+00:00' : `${base}.${String(frac).padStart(3, '0')}000+00:00`;
+  // Years 1-9999 are written without a Date per call (issue 12); others as `toISOString` gives them.
+  const base = ms >= MIN_MS && ms <= MAX_MS ? isoSeconds(ms - frac) : new Date(ms).toISOString().slice(0, 19);
+  return frac === 0 ? base + '+00:00' : base + (frac < 10 ? '.00' : frac < 100 ? '.0' : '.') + frac + '000+00:00';
+}
+
+/** `YYYY-MM-DD` of UTC days (ms of their midnight), remembered; past 4096 days the memory starts over. */
+const dayTexts = new Map<number, string>();
+
+/** `YYYY-MM-DDTHH:MM:SS` of the whole-second instant `secMs` (UTC), as `Date#toISOString` writes it. */
+function isoSeconds(secMs: number): string {
+  const dayMs = Math.floor(secMs / MS_PER_DAY) * MS_PER_DAY;
+  let day = dayTexts.get(dayMs);
+  if (day === undefined) {
+    if (dayTexts.size >= 4096) dayTexts.clear();
+    dayTexts.set(dayMs, (day = new Date(dayMs).toISOString().slice(0, 10)));
+  }
+  const t = (secMs - dayMs) / 1000;
+  const h = Math.floor(t / 3600);
+  const m = Math.floor(t / 60) % 60;
+  const sec = t % 60;
+  return day + (h < 10 ? 'T0' : 'T') + h + (m < 10 ? ':0' : ':') + m + (sec < 10 ? ':0' : ':') + sec;
 }
 
 /**

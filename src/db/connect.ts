@@ -35,6 +35,7 @@ import * as m0003 from './migrations/0003_generated.js';
 import * as m0004 from './migrations/0004_memberships.js';
 import * as m0005 from './migrations/0005_operations.js';
 import * as m0006 from './migrations/0006_lead_open_tasks.js';
+import * as m0007 from './migrations/0007_list_indexes.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -86,6 +87,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_memberships': m0004,
   '0005_operations': m0005,
   '0006_lead_open_tasks': m0006,
+  '0007_list_indexes': m0007,
 };
 
 class InlineMigrationProvider implements MigrationProvider {

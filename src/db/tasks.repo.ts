@@ -13,8 +13,7 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 import { forUpdate, type Executor } from './executor.js';
 import { NOTHING, SQL_OP } from './sql.js';
-import { localMidnightMs, type DateCondition, type RangeOp } from '../close/localday.js';
-import type { RequestZone } from '../close/zone.js';
+import type { DateCondition, RangeOp } from '../close/localday.js';
 
 /** A task row with the current names of the objects it points to (reference §10.1). */
 export interface TaskWithNames extends TaskRow {
@@ -95,7 +94,7 @@ async function withNames(ex: Executor, rows: TaskRow[]): Promise<TaskWithNames[]
 }
 
 /** Which stored kind of `date` a query reads: date-only rows (1), date-time rows (0), or both. */
-type DayKind = 0 | 1 | null;
+export type DayKind = 0 | 1 | null;
 
 /** `c` in SQL, for rows of date kind `kind` (see `close/localday.ts` `matchesDateCondition`, its JS twin). */
 function dateExpr(eb: TaskEB, c: DateCondition, kind: DayKind) {
@@ -128,7 +127,7 @@ function conditionExpr(eb: TaskEB, c: TaskCondition, kind: DayKind) {
 }
 
 /** Adds the organization scope and every condition of `q` to a select on `tasks`, for rows of date kind `kind`. */
-function applySelection<O>(qb: SelectQueryBuilder<any, 'tasks', O>, organizationId: string, q: TaskSelection, kind: DayKind = null): SelectQueryBuilder<any, 'tasks', O> {
+export function applySelection<O>(qb: SelectQueryBuilder<any, 'tasks', O>, organizationId: string, q: TaskSelection, kind: DayKind = null): SelectQueryBuilder<any, 'tasks', O> {
   return qb.where((eb: TaskEB) => {
     const parts = [eb('tasks.organization_id', '=', organizationId)];
     if (kind !== null) parts.push(eb('tasks.date_is_day', '=', kind));
@@ -140,84 +139,6 @@ function applySelection<O>(qb: SelectQueryBuilder<any, 'tasks', O>, organization
   });
 }
 
-/** A task picked for a page: its id and stored date, the row itself fetched after. */
-type Picked = { id: string; date_ms: number };
-
-/**
- * The tasks from `skip` to `skip + limit` (one more, to know `has_more`) in `date`
- * order (D14, D17). Date-only and date-time rows are read as two streams of ids, each
- * in stored order straight from a covering index (date-only rows sort by day, which
- * local midnight preserves), and merged here by the instant each stands for in
- * `zone`: date-only first at equal instants, then stored value, then id. So no query
- * sorts, or does zone arithmetic over, every matching row, and only the page's rows
- * are read whole.
- */
-async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, page: { limit: number; skip: number }): Promise<Picked[]> {
-  const desc = q.orderBy === '-date';
-  const dir = desc ? 'desc' : 'asc';
-  const want = page.skip + page.limit + 1;
-  const stream = async (kind: 0 | 1): Promise<Picked[]> =>
-    (await applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind)
-      .orderBy('tasks.date_ms', dir)
-      .orderBy('tasks.id', dir)
-      .limit(want)
-      .execute()) as Picked[];
-  const days = await stream(1);
-  const times = await stream(0);
-  // Is date-only row `a` before date-time row `b` in ascending order?
-  const dayFirst = (a: Picked, b: Picked) => {
-    const ka = localMidnightMs(Number(a.date_ms), zone);
-    return ka === Number(b.date_ms) ? true : ka < Number(b.date_ms); // equal instants: date-only first (D17)
-  };
-  const out: Picked[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < want && (i < days.length || j < times.length)) {
-    let takeDay: boolean;
-    if (i >= days.length) takeDay = false;
-    else if (j >= times.length) takeDay = true;
-    else takeDay = dayFirst(days[i], times[j]) !== desc;
-    out.push(takeDay ? days[i++] : times[j++]);
-  }
-  return out.slice(page.skip);
-}
-
-/**
- * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
- * (D14: every order ends with `id`; date order per D17, in `zone`), with `has_more`
- * exact (D8).
- */
-export async function listTasks(
-  ex: Executor,
-  organizationId: string,
-  q: TaskSelection,
-  zone: RequestZone,
-  page: { limit: number; skip: number },
-): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
-  let ids: string[];
-  if (q.orderBy === 'date' || q.orderBy === '-date') {
-    ids = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.id);
-  } else {
-    const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
-    const rows = await applySelection(ex.selectFrom('tasks').select('tasks.id'), organizationId, q)
-      .orderBy('tasks.date_created', dir)
-      .orderBy('tasks.id', dir)
-      .limit(page.limit + 1)
-      .offset(page.skip)
-      .execute();
-    ids = rows.map((r) => r.id);
-  }
-  const hasMore = ids.length > page.limit;
-  if (hasMore) ids.pop();
-  if (!ids.length) return { rows: [], hasMore };
-  const fetched = new Map((await rowsByIds(ex, organizationId, ids)).map((r) => [r.id, r] as const));
-  const rows: TaskRow[] = [];
-  for (const id of ids) {
-    const r = fetched.get(id);
-    if (r) rows.push(r);
-  }
-  return { rows: await withNames(ex, rows), hasMore };
-}
 
 /**
  * Ids of the organization's tasks matching `q`, at most `cap` of them, in id order

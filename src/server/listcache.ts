@@ -27,6 +27,11 @@ export class JsonText {
 /** Most entries kept; about 100 KB each for a 100-task page. */
 const MAX_ENTRIES = 256;
 
+/** A computed answer as JSON text: as is when it is text already (`JsonText`), else serialized. */
+function asText(value: unknown): JsonText {
+  return value instanceof JsonText ? value : new JsonText(JSON.stringify(value));
+}
+
 export class ListCache {
   private readonly entries = new Map<string, { token: string; text: string }>();
   /** How many answers came from the cache, and how many were computed (for tests and tuning). */
@@ -41,12 +46,13 @@ export class ListCache {
   }
 
   /**
-   * The cached answer for `key`, or the one `compute` gives (then kept), as JSON text.
+   * The cached answer for `key`, or the one `compute` gives (a value, or `JsonText`
+   * to keep as is; then kept), as JSON text.
    * Without a change token `compute` runs every time and nothing is kept.
    */
   async get(ctx: RequestContext, key: string, compute: () => Promise<unknown>): Promise<JsonText> {
     const token = ctx.db.changeToken?.();
-    if (token === undefined) return new JsonText(JSON.stringify(await compute()));
+    if (token === undefined) return asText(await compute());
     const hit = this.entries.get(key);
     if (hit && hit.token === token) {
       this.stats.hits++;
@@ -56,7 +62,7 @@ export class ListCache {
       return new JsonText(hit.text);
     }
     this.stats.misses++;
-    const text = JSON.stringify(await compute());
+    const { text } = asText(await compute());
     // Only keep it when nothing was written while it was computed.
     if (ctx.db.changeToken!() === token) {
       this.entries.delete(key);

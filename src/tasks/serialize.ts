@@ -111,11 +111,60 @@ function planOf(type: string): [string, (v: RowView) => unknown][] {
   return plan;
 }
 
-function toJson(row: TaskWithNames, bounds: ViewBounds): TaskJson {
+function rowView(row: TaskWithNames, bounds: ViewBounds): RowView {
   const date = rowDate(row);
   const extra: Record<string, unknown> | null = row.extra ? JSON.parse(row.extra) : null;
-  const v: RowView = { row, date, dateText: formatCloseDate(date), extra, bounds };
+  return { row, date, dateText: formatCloseDate(date), extra, bounds };
+}
+
+function toJson(row: TaskWithNames, bounds: ViewBounds): TaskJson {
+  const v = rowView(row, bounds);
   const out: TaskJson = {};
   for (const [key, compute] of planOf(row.type)) out[key] = compute(v);
   return out;
+}
+
+/** `"key":` of every wire key, JSON-quoted once. */
+const keyText = new Map<string, string>();
+function quotedKey(key: string): string {
+  let t = keyText.get(key);
+  if (t === undefined) keyText.set(key, (t = JSON.stringify(key) + ':'));
+  return t;
+}
+
+/** A character `JSON.stringify` writes escaped (quote, backslash, controls) or checks (surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(value)`, with plain strings quoted without the call. */
+function valueText(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+  if (value === true) return 'true';
+  if (value === false) return 'false';
+  return JSON.stringify(value);
+}
+
+/**
+ * The JSON text of `{"data": [tasks...], "has_more": hasMore}` for a viewer with the
+ * view bounds of `zone` at `nowMs`, each task keeping only `fields` when given:
+ * byte for byte `JSON.stringify` of the `serializeTasks` objects (projected the way
+ * `close/params.ts` `projectFields` does), written once as text (issue 12).
+ */
+export function taskPageText(rows: TaskWithNames[], zone: RequestZone, nowMs: number, hasMore: boolean, fields: ReadonlySet<string> | null): string {
+  const bounds = viewBounds(nowMs, zone);
+  let out = '{"data":[';
+  for (let i = 0; i < rows.length; i++) {
+    const v = rowView(rows[i], bounds);
+    let obj = i ? ',{' : '{';
+    let first = true;
+    for (const [key, compute] of planOf(rows[i].type)) {
+      if (fields && !fields.has(key)) continue;
+      const value = compute(v);
+      if (value === undefined) continue;
+      obj += (first ? '' : ',') + quotedKey(key) + valueText(value);
+      first = false;
+    }
+    out += obj + '}';
+  }
+  return out + '],"has_more":' + (hasMore ? 'true' : 'false') + '}';
 }

@@ -11,7 +11,8 @@
 import type { RequestContext } from '../context.js';
 import type { TaskRow } from '../db/schema.js';
 import { writeTransaction, type Executor } from '../db/executor.js';
-import { findTask, findTasks, listTasks, lockMatchingTaskIds, taskIdsOfContact, taskIdsOfLead } from '../db/tasks.repo.js';
+import { listTasks } from '../db/tasklist.repo.js';
+import { findTask, findTasks, lockMatchingTaskIds, taskIdsOfContact, taskIdsOfLead } from '../db/tasks.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { dateOnlyFromMs } from '../close/dates.js';
 import { todayDayMs } from '../close/localday.js';
@@ -20,7 +21,7 @@ import type { Page, Params } from '../close/params.js';
 import type { TaskWriteBody } from '../schemas/task.js';
 import { activityEvent, type NewEvent } from '../events/record.js';
 import { parseTaskQuery } from './filters.js';
-import { serializeTask, serializeTasks, type TaskJson } from './serialize.js';
+import { serializeTask, taskPageText, type TaskJson } from './serialize.js';
 import { viewBounds } from './views.js';
 import { CREATABLE_TYPES, TASK_MODEL, isTaskType, type TaskType } from './types.js';
 import { activitySnapshots, createTaskCompleted } from './completed.js';
@@ -34,12 +35,15 @@ function notFound(): CloseError {
   return CloseError.notFound(TASK_MODEL);
 }
 
-/** `GET /task/`: one page of tasks as `{"data": [...], "has_more": bool}` (D8, D10-D15). */
-export async function listTaskPage(ctx: RequestContext, params: Params, page: Page): Promise<{ data: TaskJson[]; has_more: boolean }> {
+/**
+ * `GET /task/`: one page of tasks, `{"data": [...], "has_more": bool}` (D8, D10-D15),
+ * as JSON text, each task projected to `fields` when given (`_fields`).
+ */
+export async function listTaskPageText(ctx: RequestContext, params: Params, page: Page, fields: ReadonlySet<string> | null): Promise<string> {
   const now = ctx.now();
   const q = parseTaskQuery(params, ctx.zone, viewBounds(now, ctx.zone));
   const { rows, hasMore } = await listTasks(ctx.db.kysely, ctx.organizationId, q, ctx.zone, page);
-  return { data: serializeTasks(rows, ctx.zone, now), has_more: hasMore };
+  return taskPageText(rows, ctx.zone, now, hasMore, fields);
 }
 
 /** `GET /task/{id}/`. @throws CloseError 404 when the organization has no such task (D26). */

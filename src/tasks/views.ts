@@ -25,10 +25,17 @@ export interface ViewBounds {
   beforeTomorrow: DateCondition;
 }
 
-/** The view bounds of a viewer in `zone` at `nowMs`. */
+/** The last bounds computed per zone object (a request asks for them several times at one instant). */
+const lastBounds = new WeakMap<RequestZone, { nowMs: number; bounds: ViewBounds }>();
+
+/** The view bounds of a viewer in `zone` at `nowMs` (treat as read-only: the same object may be returned again). */
 export function viewBounds(nowMs: number, zone: RequestZone): ViewBounds {
+  const last = lastBounds.get(zone);
+  if (last && last.nowMs === nowMs) return last.bounds;
   const tomorrow = tomorrowStartMs(nowMs, zone);
-  return { todayDayMs: todayDayMs(nowMs, zone), tomorrowStartMs: tomorrow, beforeTomorrow: dateCondition('lt', tomorrow, zone) };
+  const bounds = { todayDayMs: todayDayMs(nowMs, zone), tomorrowStartMs: tomorrow, beforeTomorrow: dateCondition('lt', tomorrow, zone) };
+  lastBounds.set(zone, { nowMs, bounds });
+  return bounds;
 }
 
 /** What a view asks of a task: its completeness, and for inbox/future a date condition. */

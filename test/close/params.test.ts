@@ -15,6 +15,22 @@ test('isoformat writes Python isoformat: six fraction digits only when not zero 
   assert.equal(isoformat(Date.parse('1969-12-31T23:59:59.5Z')), '1969-12-31T23:59:59.500000+00:00');
 });
 
+test('isoformat (written without a Date per call) is what toISOString gives, from year 1 to 9999', () => {
+  const viaDate = (ms: number) => {
+    const frac = ((ms % 1000) + 1000) % 1000;
+    const base = new Date(ms).toISOString().slice(0, 19);
+    return frac === 0 ? base + '+00:00' : `${base}.${String(frac).padStart(3, '0')}000+00:00`;
+  };
+  const lo = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+  const hi = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+  const edges = [lo, lo + 1, hi, hi - 999, 0, -1, 1, 999, 1000, -1000, -86_400_000, 86_399_999, Date.parse('2026-03-29T00:59:59.009Z'), Date.parse('2000-02-29T23:59:59.090Z')];
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const samples = [...edges, ...Array.from({ length: 20_000 }, () => Math.floor(lo + random() * (hi - lo)))];
+  for (let i = 0; i < 2000; i++) samples.push(Date.UTC(2026, 0, 1) + Math.floor(random() * 400 * 86_400_000));
+  for (const ms of samples) assert.equal(isoformat(ms), viaDate(ms), String(ms));
+});
+
 test('date-only values stay dates, whatever the zone (D18)', () => {
   const v = parseCloseDate('2026-03-10');
   assert.deepEqual(v && formatCloseDate(v), '2026-03-10');

@@ -1,7 +1,8 @@
 /**
  * Migration 0003 (src/db/migrations/0003_generated.ts) on a database that already
  * holds contacts: their phones and emails are copied into the lookups; and the
- * migration is reversible (down, then up again), as is 0004 (inactive memberships).
+ * migration is reversible (down, then up again), as are 0004 (inactive memberships) and
+ * 0005 (the assignee's date index).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import * as m0003 from '../../src/db/migrations/0003_generated.js';
 import * as m0004 from '../../src/db/migrations/0004_memberships.js';
 import * as m0005 from '../../src/db/migrations/0005_operations.js';
 import * as m0006 from '../../src/db/migrations/0006_lead_open_tasks.js';
+import * as m0007 from '../../src/db/migrations/0007_list_indexes.js';
 
 test('0003 backfills the phone and email lookups of existing contacts, and goes down and up again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-migration-'));
@@ -49,10 +51,10 @@ test('0003 backfills the phone and email lookups of existing contacts, and goes 
     ]);
     assert.deepEqual(await db.kysely.selectFrom('contact_emails').select(['email', 'contact_id']).execute(), [{ email: 'olde@old.example', contact_id: 'cont_old' }]);
 
-    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003, '0004_memberships': m0004, '0005_operations': m0005, '0006_lead_open_tasks': m0006 });
+    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003, '0004_memberships': m0004, '0005_operations': m0005, '0006_lead_open_tasks': m0006, '0007_list_indexes': m0007 });
     const down = await both.migrateTo('0002_events');
     assert.equal(down.error, undefined);
-    assert.deepEqual(down.results?.map((r) => [r.migrationName, r.direction]), [['0006_lead_open_tasks', 'Down'], ['0005_operations', 'Down'], ['0004_memberships', 'Down'], ['0003_generated', 'Down']]);
+    assert.deepEqual(down.results?.map((r) => [r.migrationName, r.direction]), [['0007_list_indexes', 'Down'], ['0006_lead_open_tasks', 'Down'], ['0005_operations', 'Down'], ['0004_memberships', 'Down'], ['0003_generated', 'Down']]);
     assert.ok(!(await db.kysely.introspection.getTables()).find((x) => x.name === 'memberships')!.columns.some((c) => c.name === 'date_deactivated'));
     const tables = (await db.kysely.introspection.getTables()).map((x) => x.name);
     assert.ok(!tables.includes('opportunities') && !tables.includes('contact_phones'));

@@ -3,11 +3,11 @@
  */
 import { projectFields, parsePage } from '../../close/params.js';
 import { TASK_BULK_PARAMS, TASK_LIST_PARAMS } from '../../tasks/filters.js';
-import { bulkUpdateTasks, createTask, deleteOneTask, getTask, listTaskPage, updateOneTask } from '../../tasks/service.js';
+import { bulkUpdateTasks, createTask, deleteOneTask, getTask, listTaskPageText, updateOneTask } from '../../tasks/service.js';
 import { TaskWriteSchema } from '../../schemas/task.js';
 import { validateBody } from '../../schemas/validate.js';
 import type { CloseRoute } from '../routing.js';
-import { ListCache } from '../listcache.js';
+import { JsonText, ListCache } from '../listcache.js';
 import { TaskBulkResponse, TaskListResponse, TaskResponse } from '../../schemas/task-response.js';
 import { EmptyResponse } from '../../schemas/response.js';
 
@@ -31,11 +31,7 @@ export const taskRoutes: CloseRoute[] = [
     knownParams: TASK_LIST_PARAMS,
     handler: async ({ ctx, params, fields, settings }) => {
       const page = parsePage(params, TASK_PAGE_LIMITS);
-      return settings.listCache.get(ctx, ListCache.key(ctx, '/task/', params), async () => {
-        const result = await listTaskPage(ctx, params, page);
-        if (fields) result.data = result.data.map((t) => projectFields(t, fields));
-        return result;
-      });
+      return settings.listCache.get(ctx, ListCache.key(ctx, '/task/', params), async () => new JsonText(await listTaskPageText(ctx, params, page, fields)));
     },
   },
   {

@@ -1,0 +1,237 @@
+/**
+ * The task list's statements (`GET /task/`): which tasks make a page, in the D14/D17
+ * order, and the page's rows with the current names of what they point to, read in
+ * one joined statement. WHERE clauses come from a `TaskSelection` only
+ * (`tasks.repo.ts` `applySelection`).
+ *
+ * Date order (D17) is a merge of two index-ordered streams: date-only rows (by day,
+ * then id) and date-time rows (by instant, then id). A date-only row of day `d`
+ * stands for `b(d)`, local midnight of `d` in the viewer's zone, and sorts before
+ * date-time rows at the same instant. In ascending order the whole list is therefore
+ *   T(< b1), D1, T[b1, b2), D2, ..., Dn, T(>= bn)
+ * where `Dj` are the date-only rows of the j-th distinct day and `T(...)` date-time
+ * rows in that range; descending order is its exact reverse. A deep `_skip` is found
+ * from the day groups' sizes and a few range counts of date-time rows (a binary search
+ * over the days), then both streams are read from their offsets: no query returns, and
+ * no loop compares, the `skip` rows before the page (issue 12).
+ */
+import type { Executor } from './executor.js';
+import { applySelection, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
+import { localMidnightMs } from '../close/localday.js';
+import type { RequestZone } from '../close/zone.js';
+
+/** A task picked for a page: its id and stored date, the row itself fetched after. */
+type Picked = { id: string; date_ms: number };
+
+/** Below this `_skip`, both streams are simply read from their start (cheaper than counting). */
+const SHALLOW_SKIP = 500;
+
+/**
+ * Where merged position `skip` begins in each stream: skip `days` date-only rows
+ * after those of stored day `dayFrom` and before it (in stream order; null: from the
+ * start), and `times` date-time rows from instant `timeFrom` on. Small offsets: the
+ * bounds come from the day group the position falls in.
+ */
+interface StreamOffsets {
+  days: number;
+  dayFrom: number | null;
+  times: number;
+  timeFrom: number | null;
+}
+
+/**
+ * Where merged position `skip` falls in each stream, in `q.orderBy` date order in
+ * `zone` (see the module comment): the first `skip` merged rows are the date-only
+ * rows before the offset `days` from `dayFrom`, and the date-time rows before `times` from `timeFrom`.
+ */
+async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean): Promise<StreamOffsets> {
+  const dir = desc ? 'desc' : 'asc';
+  const groups: { day: number; bound: number; n: number }[] = [];
+  const before: number[] = []; // date-only rows before group j
+  let sum = 0;
+  // Date-time rows between the boundaries of groups `from` (exclusive side, -1: the
+  // start) and `to`, in stream order: ascending `[b_from, b_to)`, descending `[b_to, b_from)`.
+  const timesBetween = async (from: number, to: number): Promise<number> => {
+    let qb = applySelection(ex.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')), organizationId, q, 0);
+    const bTo = groups[to].bound;
+    if (desc) {
+      qb = qb.where('tasks.date_ms', '>=', bTo);
+      if (from >= 0) qb = qb.where('tasks.date_ms', '<', groups[from].bound);
+    } else {
+      qb = qb.where('tasks.date_ms', '<', bTo);
+      if (from >= 0) qb = qb.where('tasks.date_ms', '>=', groups[from].bound);
+    }
+    return Number((await qb.executeTakeFirstOrThrow()).n);
+  };
+  // `lo`: the last group known to begin at or before `skip` (-1: none), `tLo` the
+  // date-time rows before it; `hi`: the first group known to begin after it. Day groups
+  // are read in growing chunks until one begins after `skip` (a shallow skip reads
+  // few), then a binary search narrows `(lo, hi)`.
+  let lo = -1;
+  let tLo = 0;
+  let hi: number;
+  for (let chunk = 16; ; chunk *= 4) {
+    let qb = applySelection(ex.selectFrom('tasks').select((eb) => ['tasks.date_ms', eb.fn.countAll<number>().as('n')]), organizationId, q, 1);
+    if (groups.length) qb = qb.where('tasks.date_ms', desc ? '<' : '>', groups[groups.length - 1].day);
+    const got = await qb.groupBy('tasks.date_ms').orderBy('tasks.date_ms', dir).limit(chunk).execute();
+    for (const g of got) {
+      groups.push({ day: Number(g.date_ms), bound: localMidnightMs(Number(g.date_ms), zone), n: Number(g.n) });
+      before.push(sum);
+      sum += Number(g.n);
+    }
+    const last = groups.length - 1;
+    if (!got.length || last === lo) {
+      hi = groups.length;
+      break;
+    }
+    const tLast = tLo + (await timesBetween(lo, last));
+    if (before[last] + tLast > skip) {
+      hi = last;
+      break;
+    }
+    lo = last;
+    tLo = tLast;
+    if (got.length < chunk) {
+      hi = groups.length;
+      break;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const tMid = tLo + (await timesBetween(lo, mid));
+    if (before[mid] + tMid <= skip) {
+      lo = mid;
+      tLo = tMid;
+    } else hi = mid;
+  }
+  if (lo < 0) return { days: 0, dayFrom: null, times: skip, timeFrom: null };
+  // Both streams restart at group `lo`: its day for date-only rows, its midnight for
+  // date-time rows (the `tLo` rows before it are behind).
+  const at = { dayFrom: groups[lo].day, timeFrom: groups[lo].bound };
+  const start = before[lo] + tLo;
+  if (skip < start + groups[lo].n) return { ...at, days: skip - start, times: 0 };
+  return { ...at, days: groups[lo].n, times: skip - start - groups[lo].n };
+}
+
+/**
+ * The tasks from `skip` to `skip + limit` (one more, to know `has_more`) in `date`
+ * order (D14, D17): both streams read in stored order straight from a covering index
+ * (from the offsets `splitSkip` finds for a deep page) and merged here: date-only
+ * first at equal instants, then stored value, then id.
+ */
+async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, page: { limit: number; skip: number }): Promise<Picked[]> {
+  const desc = q.orderBy === '-date';
+  const dir = desc ? 'desc' : 'asc';
+  const shallow = page.skip <= SHALLOW_SKIP;
+  const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await splitSkip(ex, organizationId, q, zone, page.skip, desc);
+  const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
+  const stream = async (kind: 0 | 1, from: number | null, offset: number): Promise<Picked[]> => {
+    let qb = applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind);
+    if (from !== null) qb = qb.where('tasks.date_ms', desc ? (kind ? '<=' : '<') : '>=', from);
+    qb = qb.orderBy('tasks.date_ms', dir).orderBy('tasks.id', dir).limit(want);
+    if (offset) qb = qb.offset(offset);
+    return (await qb.execute()) as Picked[];
+  };
+  const days = await stream(1, at.dayFrom, at.days);
+  const times = await stream(0, at.timeFrom, at.times);
+  // Local midnight of each distinct day, once (the days of a page are few).
+  const midnights = new Map<number, number>();
+  const midnight = (dayMs: number) => {
+    let v = midnights.get(dayMs);
+    if (v === undefined) midnights.set(dayMs, (v = localMidnightMs(dayMs, zone)));
+    return v;
+  };
+  const out: Picked[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < want && (i < days.length || j < times.length)) {
+    let takeDay: boolean;
+    if (i >= days.length) takeDay = false;
+    else if (j >= times.length) takeDay = true;
+    else takeDay = (midnight(Number(days[i].date_ms)) <= Number(times[j].date_ms)) !== desc; // equal instants: date-only first (D17)
+    out.push(takeDay ? days[i++] : times[j++]);
+  }
+  return shallow ? out.slice(page.skip) : out;
+}
+
+/** `first_name last_name` trimmed, as `withNames` makes it; null when the user row is missing. */
+function fullName(first: string | null, last: string | null): string | null {
+  return first === null ? null : `${first} ${last}`.trim();
+}
+
+/**
+ * The rows of the organization's tasks `ids` with the current names of their users,
+ * lead and contact, in one statement (primary-key joins), in no particular order.
+ * Names match `tasks.repo.ts` `withNames`.
+ */
+async function rowsWithNames(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskWithNames[]> {
+  const rows = await ex
+    .selectFrom('tasks as t')
+    .leftJoin('users as ua', 'ua.id', 't.assigned_to')
+    .leftJoin('users as uc', 'uc.id', 't.created_by')
+    .leftJoin('users as uu', 'uu.id', 't.updated_by')
+    .leftJoin('leads as l', 'l.id', 't.lead_id')
+    .leftJoin('contacts as c', 'c.id', 't.contact_id')
+    .selectAll('t')
+    .select([
+      'ua.first_name as ua_first',
+      'ua.last_name as ua_last',
+      'uc.first_name as uc_first',
+      'uc.last_name as uc_last',
+      'uu.first_name as uu_first',
+      'uu.last_name as uu_last',
+      'l.name as lead_name',
+      'c.name as contact_name',
+    ])
+    .where('t.id', 'in', [...ids])
+    .execute();
+  const out: TaskWithNames[] = [];
+  for (const r of rows) {
+    if (r.organization_id !== organizationId) continue;
+    const row = r as unknown as TaskWithNames & typeof r;
+    row.assigned_to_name = fullName(r.ua_first, r.ua_last);
+    row.created_by_name = r.created_by ? fullName(r.uc_first, r.uc_last) : null;
+    row.updated_by_name = r.updated_by ? fullName(r.uu_first, r.uu_last) : null;
+    row.lead_name = r.lead_id ? r.lead_name : null;
+    row.contact_name = r.contact_id ? r.contact_name : null;
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
+ * (D14: every order ends with `id`; date order per D17, in `zone`), with `has_more`
+ * exact (D8).
+ */
+export async function listTasks(
+  ex: Executor,
+  organizationId: string,
+  q: TaskSelection,
+  zone: RequestZone,
+  page: { limit: number; skip: number },
+): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
+  let ids: string[];
+  if (q.orderBy === 'date' || q.orderBy === '-date') {
+    ids = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.id);
+  } else {
+    const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
+    const rows = await applySelection(ex.selectFrom('tasks').select('tasks.id'), organizationId, q)
+      .orderBy('tasks.date_created', dir)
+      .orderBy('tasks.id', dir)
+      .limit(page.limit + 1)
+      .offset(page.skip)
+      .execute();
+    ids = rows.map((r) => r.id);
+  }
+  const hasMore = ids.length > page.limit;
+  if (hasMore) ids.pop();
+  if (!ids.length) return { rows: [], hasMore };
+  const fetched = new Map((await rowsWithNames(ex, organizationId, ids)).map((r) => [r.id, r] as const));
+  const rows: TaskWithNames[] = [];
+  for (const id of ids) {
+    const r = fetched.get(id);
+    if (r) rows.push(r);
+  }
+  return { rows, hasMore };
+}
