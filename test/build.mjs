@@ -31,12 +31,16 @@ const pageModulesOnly = {
   },
 };
 
-/** Paths below `dir` (relative to the package root) whose names end with `ext`. */
+/**
+ * Paths below `dir` (relative to the package root) whose names end with `ext`
+ * (declarations left out when `ext` is `.ts`), skipping the browser tests' artifacts,
+ * benchmark data and results, and dot-folders.
+ */
 function filesUnder(dir, ext) {
   return readdirSync(join(root, dir)).flatMap((name) => {
     const rel = join(dir, name);
-    if (statSync(join(root, rel)).isDirectory()) return name === 'artifacts' ? [] : filesUnder(rel, ext);
-    return name.endsWith(ext) && !name.endsWith('.d.ts') ? [rel] : [];
+    if (statSync(join(root, rel)).isDirectory()) return name === 'artifacts' || name === 'results' || name.startsWith('.') ? [] : filesUnder(rel, ext);
+    return name.endsWith(ext) && !(ext === '.ts' && name.endsWith('.d.ts')) ? [rel] : [];
   });
 }
 
@@ -49,12 +53,21 @@ export async function buildTests() {
   // does): those files are bundled with the page modules they import, everything else
   // left as an import.
   const ofPage = tests.filter((f) => readFileSync(join(root, f), 'utf8').includes('web/src/'));
-  const entryPoints = [...filesUnder('src', '.ts'), ...tests.filter((f) => !ofPage.includes(f))].map((f) => join(root, f));
+  const entryPoints = [...filesUnder('src', '.ts'), ...filesUnder('bench', '.ts'), ...tests.filter((f) => !ofPage.includes(f))].map((f) => join(root, f));
   await build({ ...options, entryPoints });
   if (ofPage.length) await build({ ...options, entryPoints: ofPage.map((f) => join(root, f)), bundle: true, plugins: [pageModulesOnly] });
-  for (const name of ['bin', 'fixtures', 'web', 'README.md', 'package.json']) symlinkSync(join(root, name), join(BUILD_DIR, name));
-  // Test helpers written as .mjs are imported by path from compiled tests.
-  for (const f of filesUnder('test', '.mjs')) {
+  // Everything else at the top (bin, dist, fixtures, web, README.md, package.json,
+  // openapi.json, node_modules, ...) is linked in.
+  for (const name of readdirSync(root)) {
+    if (!['src', 'test', 'bench', '.tmp', '.git'].includes(name)) symlinkSync(join(root, name), join(BUILD_DIR, name));
+  }
+  // Files of src/ and bench/ that are not compiled (declarations such as src/client/schema.d.ts).
+  for (const f of [...filesUnder('src', ''), ...filesUnder('bench', '')].filter((name) => !name.endsWith('.ts') || name.endsWith('.d.ts'))) {
+    mkdirSync(dirname(join(BUILD_DIR, f)), { recursive: true });
+    symlinkSync(join(root, f), join(BUILD_DIR, f));
+  }
+  // Test files that are not TypeScript (.mjs helpers, JSON fixtures) are read by path from compiled tests.
+  for (const f of filesUnder('test', '').filter((name) => !name.endsWith('.ts'))) {
     mkdirSync(dirname(join(BUILD_DIR, f)), { recursive: true });
     symlinkSync(join(root, f), join(BUILD_DIR, f));
   }

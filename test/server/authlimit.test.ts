@@ -55,10 +55,16 @@ test('a flood of one bad key costs one database lookup (negative cache); a good 
     transformResult: async (args) => args.result,
   };
   const auth = new Authenticator({ ...h.db, kysely: h.db.kysely.withPlugin(counting) });
-  for (let i = 0; i < 200; i++) await assert.rejects(auth.authenticate(basic('api_nope'), '10.0.0.1'), (e: unknown) => e instanceof CloseError && e.status === 401);
-  assert.equal(queries, 2, 'one lookup, one check that the key was never issued');
+  const unauthorized = (e: unknown) => e instanceof CloseError && e.status === 401;
+  await assert.rejects(auth.authenticate(basic('api_nope'), '10.0.0.1'), unauthorized);
+  // One lookup and one check that the key was never issued; on SQLite also the first
+  // read of the credential version (issue 11), again only when the file changes.
+  const first = queries;
+  assert.ok(first === 2 || (h.backend === 'sqlite' && first === 3), `${first} queries for the first bad key`);
+  for (let i = 0; i < 199; i++) await assert.rejects(auth.authenticate(basic('api_nope'), '10.0.0.1'), unauthorized);
+  assert.equal(queries, first, 'the rest of the flood costs no lookup');
   for (let i = 0; i < 50; i++) assert.equal((await auth.authenticate(basic(h.user.key), '10.0.0.1')).userId, h.user.id);
-  assert.ok(queries >= 2 && queries <= 4, `${queries} queries`);
+  assert.ok(queries >= first + 1 && queries <= first + 3, `${queries - first} queries for 50 good requests`);
 });
 
 test('one organization past its concurrency cap waits in line, first come first served; past the line, 429', async () => {
