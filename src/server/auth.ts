@@ -48,6 +48,9 @@ export function apiKeyFromHeader(header: string | undefined): string | null {
  */
 export const AUTH_NEGATIVE_TTL_MS = 10_000;
 
+/** How long a key that authenticated passes the failure limit of its address, in ms (an hour). */
+const KNOWN_GOOD_TTL_MS = 3_600_000;
+
 /**
  * Resolves `Authorization` headers to principals, remembering recent answers briefly.
  *
@@ -65,6 +68,12 @@ export const AUTH_NEGATIVE_TTL_MS = 10_000;
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
   private readonly unknown = new Map<string, number>();
+  /**
+   * Keys that authenticated lately (until when, ms): they pass the per-address failure
+   * limit, so members behind the address of a flood are not locked out. Only the limit:
+   * they are still looked up when the cache above cannot be used.
+   */
+  private readonly knownGood = new Map<string, number>();
   private lastToken: string | undefined;
   private epoch = -1;
   /** PostgreSQL: whether the NOTIFY listener is connected (a cache is safe only then). */
@@ -91,6 +100,14 @@ export class Authenticator {
     });
   }
 
+  /**
+   * Whether known keys are answered from the cache now: always on SQLite; on
+   * PostgreSQL and PGlite only while the credential-change listener is connected.
+   */
+  get caching(): boolean {
+    return Boolean(this.db.changeToken) || this.listening;
+  }
+
   /** Stops the listener (PostgreSQL). */
   async stop(): Promise<void> {
     const stop = this.stopListening;
@@ -103,6 +120,7 @@ export class Authenticator {
   clear(): void {
     this.cache.clear();
     this.unknown.clear();
+    this.knownGood.clear();
     this.generation++;
   }
 
@@ -135,20 +153,24 @@ export class Authenticator {
     const now = performance.now();
     const hit = usable ? this.cache.get(cacheKey) : undefined;
     if (hit && hit.expires > now) return hit.principal;
-    this.failures?.check(address);
-    const unknownUntil = usable ? this.unknown.get(cacheKey) : undefined;
+    if (!((this.knownGood.get(cacheKey) ?? 0) > now)) this.failures?.check(address);
+    // Unknown keys do not depend on credential changes (those concern issued keys), so this
+    // holds whether or not the positive cache is usable.
+    const unknownUntil = this.unknown.get(cacheKey);
     if (unknownUntil !== undefined && unknownUntil > now) throw this.failed(address);
     const generation = this.generation;
     const principal = await principalForKey(this.db.kysely, key);
     if (!principal) {
       // A deactivated member's or a revoked key stays issued: never remembered as unknown (D35).
-      if (usable && generation === this.generation && !(await keyWasIssued(this.db.kysely, key))) {
+      if (generation === this.generation && !(await keyWasIssued(this.db.kysely, key))) {
         if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();
         this.unknown.set(cacheKey, now + AUTH_NEGATIVE_TTL_MS);
       }
       throw this.failed(address);
     }
     this.unknown.delete(cacheKey);
+    if (this.knownGood.size >= AUTH_CACHE_MAX) this.knownGood.clear();
+    this.knownGood.set(cacheKey, now + KNOWN_GOOD_TTL_MS);
     if (!usable || generation !== this.generation) return principal;
     if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { principal, expires: now + AUTH_CACHE_TTL_MS });
