@@ -16,7 +16,7 @@
  * no loop compares, the `skip` rows before the page (issue 12).
  */
 import type { Executor } from './executor.js';
-import { applySelection, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
+import { applySelection, findTasks, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
 import { localMidnightMs } from '../close/localday.js';
 import type { RequestZone } from '../close/zone.js';
 
@@ -154,51 +154,6 @@ async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection
   return shallow ? out.slice(page.skip) : out;
 }
 
-/** `first_name last_name` trimmed, as `withNames` makes it; null when the user row is missing. */
-function fullName(first: string | null, last: string | null): string | null {
-  return first === null ? null : `${first} ${last}`.trim();
-}
-
-/**
- * The rows of the organization's tasks `ids` with the current names of their users,
- * lead and contact, in one statement (primary-key joins), in no particular order.
- * Names match `tasks.repo.ts` `withNames`.
- */
-async function rowsWithNames(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskWithNames[]> {
-  const rows = await ex
-    .selectFrom('tasks as t')
-    .leftJoin('users as ua', 'ua.id', 't.assigned_to')
-    .leftJoin('users as uc', 'uc.id', 't.created_by')
-    .leftJoin('users as uu', 'uu.id', 't.updated_by')
-    .leftJoin('leads as l', 'l.id', 't.lead_id')
-    .leftJoin('contacts as c', 'c.id', 't.contact_id')
-    .selectAll('t')
-    .select([
-      'ua.first_name as ua_first',
-      'ua.last_name as ua_last',
-      'uc.first_name as uc_first',
-      'uc.last_name as uc_last',
-      'uu.first_name as uu_first',
-      'uu.last_name as uu_last',
-      'l.name as lead_name',
-      'c.name as contact_name',
-    ])
-    .where('t.id', 'in', [...ids])
-    .execute();
-  const out: TaskWithNames[] = [];
-  for (const r of rows) {
-    if (r.organization_id !== organizationId) continue;
-    const row = r as unknown as TaskWithNames & typeof r;
-    row.assigned_to_name = fullName(r.ua_first, r.ua_last);
-    row.created_by_name = r.created_by ? fullName(r.uc_first, r.uc_last) : null;
-    row.updated_by_name = r.updated_by ? fullName(r.uu_first, r.uu_last) : null;
-    row.lead_name = r.lead_id ? r.lead_name : null;
-    row.contact_name = r.contact_id ? r.contact_name : null;
-    out.push(row);
-  }
-  return out;
-}
-
 /**
  * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
  * (D14: every order ends with `id`; date order per D17, in `zone`), with `has_more`
@@ -227,7 +182,7 @@ export async function listTasks(
   const hasMore = ids.length > page.limit;
   if (hasMore) ids.pop();
   if (!ids.length) return { rows: [], hasMore };
-  const fetched = new Map((await rowsWithNames(ex, organizationId, ids)).map((r) => [r.id, r] as const));
+  const fetched = new Map((await findTasks(ex, organizationId, ids)).map((r) => [r.id, r] as const));
   const rows: TaskWithNames[] = [];
   for (const id of ids) {
     const r = fetched.get(id);

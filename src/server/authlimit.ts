@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../context.js';
 import { RateLimitError, type RateState } from './ratelimit.js';
+import { refilledTokens } from './ratelimit-store.js';
 
 export interface AuthFailureLimitOptions {
   /** Failures one address may have in a burst; the bucket refills at this many per `windowSeconds`. */
@@ -44,14 +45,13 @@ export class AuthFailureLimiter {
 
   private bucket(address: string): { tokens: number; at: number } {
     const now = this.clock();
-    const ratePerMs = this.opts.failures / (this.opts.windowSeconds * 1000);
     let b = this.buckets.get(address);
     if (!b) {
       if (this.buckets.size >= MAX_ADDRESSES) this.buckets.clear();
       b = { tokens: this.opts.failures, at: now };
       this.buckets.set(address, b);
     }
-    b.tokens = Math.min(this.opts.failures, b.tokens + Math.max(0, now - b.at) * ratePerMs);
+    b.tokens = refilledTokens(b, this.opts.failures, now, this.opts.windowSeconds * 1000);
     b.at = now;
     if (b.tokens >= this.opts.failures) this.buckets.delete(address);
     return b;

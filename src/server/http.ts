@@ -7,6 +7,7 @@ import { STATUS_CODES, validateHeaderValue } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CloseError, NOT_FOUND_URL_TEXT } from '../close/errors.js';
+import { RateLimitError, rateLimitHeaders } from './ratelimit.js';
 
 /** Largest accepted body (D4): 1 MiB. A larger one answers 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -133,6 +134,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((err: FastifyError | CloseError, request, reply) => {
     if (err instanceof CloseError) {
+      // Every 429 (D31 buckets, failed authentication, organization concurrency) carries Close's headers.
+      if (err instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(err.state), 'Retry-After': String(err.retryAfter) });
       return reply.code(err.status).type('application/json; charset=utf-8').send(err.body);
     }
     const status = (err as FastifyError).statusCode;

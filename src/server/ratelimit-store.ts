@@ -31,9 +31,18 @@ export interface BucketStore {
 /** Buckets not touched for this long are forgotten (they would be full again anyway). */
 export const IDLE_FORGET_MS = 10 * 60_000;
 
+/**
+ * The tokens of a bucket of `capacity` that refills in `windowMs`, at `nowMs`, from its
+ * remembered state (a full bucket when there is none). D31's rule, also used by the
+ * failed-authentication limit (`authlimit.ts`).
+ */
+export function refilledTokens(state: { tokens: number; at: number } | undefined, capacity: number, nowMs: number, windowMs: number): number {
+  return state ? Math.min(capacity, state.tokens + Math.max(0, nowMs - state.at) * (capacity / windowMs)) : capacity;
+}
+
 /** The bucket rule on a remembered state: refill, then take a token if a whole one is left. */
 function takeOne(state: { tokens: number; at: number } | undefined, capacity: number, nowMs: number, windowMs: number) {
-  const tokens = state ? Math.min(capacity, state.tokens + Math.max(0, nowMs - state.at) * (capacity / windowMs)) : capacity;
+  const tokens = refilledTokens(state, capacity, nowMs, windowMs);
   const granted = tokens >= 1;
   return { granted, tokens: granted ? tokens - 1 : tokens };
 }

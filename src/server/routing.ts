@@ -18,7 +18,7 @@ import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
 import { NUL_TEXT, headerSafe } from './http.js';
 import type { OrgConcurrency } from './fairness.js';
-import { endpointGroup, rateLimitHeaders, RateLimitError, type RateLimiter } from './ratelimit.js';
+import { endpointGroup, rateLimitHeaders, type RateLimiter } from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -124,21 +124,10 @@ function readParams(request: FastifyRequest): Params {
 }
 
 async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  let principal;
-  try {
-    principal = await opts.auth.authenticate(request.headers.authorization, request.ip);
-  } catch (e) {
-    // Too many failed attempts from this address (issue 13): Close's 429 headers.
-    if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
-    throw e;
-  }
+  // A RateLimitError (429) from any of these gets Close's headers in the error handler (http.ts).
+  const principal = await opts.auth.authenticate(request.headers.authorization, request.ip);
   if (opts.rateLimiter) {
-    try {
-      reply.headers(rateLimitHeaders(await opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
-    } catch (e) {
-      if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
-      throw e;
-    }
+    reply.headers(rateLimitHeaders(await opts.rateLimiter.hit(principal.apiKeyId, principal.organizationId, endpointGroup(route.method, request.url))));
   }
   const zone = resolveRequestZone(request.headers['x-tz-offset'], principal.timezone);
   const params = readParams(request);
@@ -176,15 +165,7 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   const id = (request.params as { id?: string } | undefined)?.id ?? '';
   if (id.includes('\0')) throw CloseError.request(NUL_TEXT);
   if (route.status) reply.code(route.status);
-  let release = () => {};
-  if (opts.fairness) {
-    try {
-      release = await opts.fairness.enter(principal.organizationId);
-    } catch (e) {
-      if (e instanceof RateLimitError) reply.headers({ ...rateLimitHeaders(e.state), 'Retry-After': String(e.retryAfter) });
-      throw e;
-    }
-  }
+  const release = opts.fairness ? await opts.fairness.enter(principal.organizationId) : () => {};
   let result: unknown;
   try {
     result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
