@@ -71,7 +71,9 @@ export class Authenticator {
   /**
    * Keys that authenticated lately (until when, ms): they pass the per-address failure
    * limit, so members behind the address of a flood are not locked out. Only the limit:
-   * they are still looked up when the cache above cannot be used.
+   * they are still looked up when the cache above cannot be used. Credential changes
+   * do not clear it (a revoked key fails its next lookup and is dropped from it then), so
+   * a NOTIFY or a listener reconnect cannot lock out members already signed in.
    */
   private readonly knownGood = new Map<string, number>();
   private lastToken: string | undefined;
@@ -116,11 +118,10 @@ export class Authenticator {
     await stop?.();
   }
 
-  /** Forgets every remembered key (the emulator's reset, which deletes every key; credential changes). */
+  /** Forgets cached principals and unknown keys (the emulator's reset, which deletes every key; credential changes). */
   clear(): void {
     this.cache.clear();
     this.unknown.clear();
-    this.knownGood.clear();
     this.generation++;
   }
 
@@ -161,6 +162,7 @@ export class Authenticator {
     const generation = this.generation;
     const principal = await principalForKey(this.db.kysely, key);
     if (!principal) {
+      this.knownGood.delete(cacheKey);
       // A deactivated member's or a revoked key stays issued: never remembered as unknown (D35).
       if (generation === this.generation && !(await keyWasIssued(this.db.kysely, key))) {
         if (this.unknown.size >= AUTH_CACHE_MAX) this.unknown.clear();

@@ -6,9 +6,11 @@
  * and a webhook attempt are in flight.
  *
  * On a SQLite file (the CLI and the node are separate processes), or on the PostgreSQL
- * server in the PostgreSQL pass; PGlite cannot be shared by two processes, so its pass
- * runs these on SQLite too.
+ * server in the PostgreSQL pass; PGlite cannot be shared by two processes, so these do
+ * not run in the PGlite pass (they would repeat the SQLite pass) and map TEST_DB=pglite
+ * to SQLite when run alone.
  */
+// test-backends: sqlite postgres
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';

@@ -5,14 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, freshDatabase, testBackend } from '../support/helpers.js';
+import { basic, freshDatabase, openFresh, testBackend } from '../support/helpers.js';
 import { createApiKey, createOrganization, createUser } from '../../src/crm/accounts.js';
 import { openDb } from '../../src/db/connect.js';
 import { buildApp } from '../../src/server/app.js';
 
 test(`GET /health answers 200 while the database answers (${testBackend()})`, async () => {
   const fresh = await freshDatabase();
-  const db = await openDb(fresh.url);
+  const db = await openFresh(fresh);
   const app = await buildApp({ db });
   try {
     const r = await app.inject({ method: 'GET', url: '/health' });
@@ -56,7 +56,7 @@ test(`GET /health answers 503 once the database is closed (${testBackend()})`, a
 
 test(`request logs never carry the API key of GET /api_key/{key}/ (D35) (${testBackend()})`, async () => {
   const fresh = await freshDatabase();
-  const db = await openDb(fresh.url);
+  const db = await openFresh(fresh);
   const lines: string[] = [];
   const stream = { write: (line: string) => void lines.push(line) };
   const app = await buildApp({ db, logger: { level: 'info', stream } });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { basic, freshDatabase, harness, makeLead, makeTask, testBackend } from '../support/helpers.js';
+import { basic, freshDatabase, openFresh, harness, makeLead, makeTask, testBackend } from '../support/helpers.js';
 import { openDb } from '../../src/db/connect.js';
 import { buildApp } from '../../src/server/app.js';
 import { createApiKey, createOrganization, createUser } from '../../src/crm/accounts.js';
@@ -57,7 +57,7 @@ test(`/readyz answers 503 naming the migrations a database lacks (${backend})`, 
 
 test(`X-Request-Id: a sane client id is echoed and logged, anything else is replaced by a generated one (${backend})`, async () => {
   const fresh = await freshDatabase();
-  const db = await openDb(fresh.url);
+  const db = await openFresh(fresh);
   const lines: string[] = [];
   const app = await buildApp({ db, logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } });
   try {
@@ -76,6 +76,7 @@ test(`X-Request-Id: a sane client id is echoed and logged, anything else is repl
     assert.notEqual(a.headers['x-request-id'], b.headers['x-request-id']);
   } finally {
     await app.close();
+    await db.close();
     await fresh.drop();
   }
 });
@@ -122,7 +123,7 @@ test(`responses are compressed for clients that accept br or gzip, and not for o
 
 test(`CORS is off by default and answers only the configured origins when on (${backend})`, async () => {
   const fresh = await freshDatabase();
-  const db = await openDb(fresh.url);
+  const db = await openFresh(fresh);
   const off = await buildApp({ db, metrics: false });
   const on = await buildApp({ db, metrics: false, corsOrigins: ['https://app.example.com'] });
   try {
