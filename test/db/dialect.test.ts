@@ -65,11 +65,21 @@ function changeDays(zoneName: string, fromYear: number, toYear: number): number[
   for (let k = 0; k < 60; k++) days.add(Date.UTC(fromYear, 0, 1) + Math.floor(((k * 7919 + zoneName.length * 104729) % span)) * MS_PER_DAY);
   const start = Date.UTC(fromYear, 0, 1);
   const end = Date.UTC(toYear + 1, 0, 1);
+  // Offsets are compared STEP days apart, and day by day only inside a step whose ends
+  // differ: no zone changes its offset twice within STEP days (the closest pairs, such
+  // as Casablanca's Ramadan suspensions, are weeks apart).
+  const STEP = 4;
   let prev = zone.offset(start);
-  for (let d = start; d < end; d += MS_PER_DAY) {
-    const off = zone.offset(d + MS_PER_DAY);
-    if (off !== prev) for (const k of [-1, 0, 1, 2]) days.add(d + k * MS_PER_DAY);
-    prev = off;
+  for (let s = start; s < end; s += STEP * MS_PER_DAY) {
+    const next = zone.offset(s + STEP * MS_PER_DAY);
+    if (next === prev) continue;
+    let before = prev;
+    for (let d = s; d < s + STEP * MS_PER_DAY; d += MS_PER_DAY) {
+      const off = zone.offset(d + MS_PER_DAY);
+      if (off !== before) for (const k of [-1, 0, 1, 2]) days.add(d + k * MS_PER_DAY);
+      before = off;
+    }
+    prev = next;
   }
   return [...days].sort((a, b) => a - b);
 }
