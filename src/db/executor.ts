@@ -11,7 +11,7 @@
  *   task never both act on the same old state (issue 4: no lost update, never two
  *   generated tasks for one activity).
  */
-import { SqliteAdapter, sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { SqliteAdapter, sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Db } from './connect.js';
 import type { Database } from './schema.js';
 import { isRetryableConflict } from './dialect.js';
@@ -90,7 +90,7 @@ export async function lockRows(trx: Executor, table: LockTable, ids: readonly st
   const sorted = [...new Set(ids)].sort();
   if (!sorted.length) return [];
   let qb = (trx as Kysely<any>).selectFrom(table).select('id').where('id', 'in', sorted);
-  if (organizationId !== undefined) qb = qb.where('organization_id', '=', organizationId);
+  if (organizationId !== undefined) qb = qb.where(sameOrganization('organization_id', organizationId));
   return (await forUpdate(trx, table, qb.orderBy('id')).execute()).map((r: { id: string }) => r.id);
 }
 
@@ -107,6 +107,17 @@ export function forUpdate<QB extends SelectQueryBuilder<any, any, any>>(trx: Exe
   if (rank < held) throw new Error(`lock order: ${table} locked after ${LOCK_ORDER[held]} (see LOCK_ORDER)`);
   lockedRank.set(trx, rank);
   return (isSqlite(trx) ? qb : qb.forUpdate(table)) as QB;
+}
+
+/**
+ * `column = organizationId` written so that no index can serve it (`column || ''`), for
+ * statements that find their rows by primary key (an id list) and only check the
+ * organization: without table statistics SQLite otherwise prefers the organization's
+ * index and reads every task of the organization (17 ms instead of 2 for 1,000 ids of
+ * 50,000; issue 12). The same SQL on PostgreSQL, whose planner looks the ids up anyway.
+ */
+export function sameOrganization(column: string, organizationId: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} || '' = ${organizationId}`;
 }
 
 /** True when the database answers a trivial query (health checks). */

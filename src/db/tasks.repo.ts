@@ -11,7 +11,7 @@
  */
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
-import { forUpdate, type Executor } from './executor.js';
+import { forUpdate, sameOrganization, type Executor } from './executor.js';
 import { NOTHING, SQL_OP } from './sql.js';
 import type { DateCondition, RangeOp } from '../close/localday.js';
 
@@ -128,8 +128,11 @@ function conditionExpr(eb: TaskEB, c: TaskCondition, kind: DayKind) {
 
 /** Adds the organization scope and every condition of `q` to a select on `tasks`, for rows of date kind `kind`. */
 export function applySelection<O>(qb: SelectQueryBuilder<any, 'tasks', O>, organizationId: string, q: TaskSelection, kind: DayKind = null): SelectQueryBuilder<any, 'tasks', O> {
+  // With an id list (`id__in`, a bulk update's ids) the rows are found by primary key:
+  // the organization is then checked in a form no index serves (`sameOrganization`).
+  const byIds = q.conditions.some((c) => c.kind === 'in' && c.values.length > 0);
   return qb.where((eb: TaskEB) => {
-    const parts = [eb('tasks.organization_id', '=', organizationId)];
+    const parts = [byIds ? sameOrganization('tasks.organization_id', organizationId) : eb('tasks.organization_id', '=', organizationId)];
     if (kind !== null) parts.push(eb('tasks.date_is_day', '=', kind));
     if (q.types !== 'all') {
       parts.push(q.types.length === 1 ? eb('tasks.type', '=', q.types[0]) : q.types.length ? eb('tasks.type', 'in', [...q.types]) : (NOTHING as any));
@@ -243,16 +246,16 @@ export async function updateTaskRow(ex: Executor, id: string, patch: Partial<Tas
   await ex.updateTable('tasks').set(patch).where('id', '=', id).execute();
 }
 
-/** Sets the same `patch` on every task of `ids` (of the organization). */
+/** Sets the same `patch` on every task of `ids` (of the organization; found by primary key, `sameOrganization`). */
 export async function updateTaskRows(ex: Executor, organizationId: string, ids: readonly string[], patch: Partial<TaskRow>): Promise<void> {
   if (!ids.length) return;
-  await ex.updateTable('tasks').set(patch).where('organization_id', '=', organizationId).where('id', 'in', [...ids]).execute();
+  await ex.updateTable('tasks').set(patch).where('id', 'in', [...ids]).where(sameOrganization('organization_id', organizationId)).execute();
 }
 
-/** Deletes the organization's tasks with the given ids. */
+/** Deletes the organization's tasks with the given ids (found by primary key, `sameOrganization`). */
 export async function deleteTaskRows(ex: Executor, organizationId: string, ids: readonly string[]): Promise<void> {
   if (!ids.length) return;
-  await ex.deleteFrom('tasks').where('organization_id', '=', organizationId).where('id', 'in', [...ids]).execute();
+  await ex.deleteFrom('tasks').where('id', 'in', [...ids]).where(sameOrganization('organization_id', organizationId)).execute();
 }
 
 /** Ids of a lead's tasks, in id order (lead deletion cascades, issue 2). */
