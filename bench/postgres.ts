@@ -66,6 +66,9 @@ function log(msg: string) {
   process.stderr.write(msg + '\n');
 }
 
+/** The nodes run without D31's rate limits: this measures speed (see bench/inbox.ts `startServer`). */
+const NODE_ENV = { RATE_LIMIT_PER_KEY: '0' };
+
 /** Creates the benchmark database on its server when missing (or anew with `fresh`). */
 async function ensureDatabase(url: string, fresh: boolean): Promise<void> {
   const u = new URL(url);
@@ -286,7 +289,7 @@ async function main() {
   const results: Measure[] = [];
   const load0 = loadavg();
   try {
-    nodes.push(await startNode(args.url!), await startNode(args.url!));
+    nodes.push(await startNode(args.url!, NODE_ENV), await startNode(args.url!, NODE_ENV));
     const [a, b] = nodes.map((n) => n.base);
     log(`nodes at ${a} and ${b}; ${CONNECTIONS} connections; warm-up ${WARMUP} s, then ${DURATION} s each`);
 
