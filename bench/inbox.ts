@@ -11,7 +11,8 @@
  *   with every page computed (each request carries a parameter of its own);
  * - reads under writes: the inboxes of one organization's 50 users round-robin while
  *   one more connection edits that organization's tasks 20 times a second (the
- *   writer's rate and latency are printed beside);
+ *   writer's rate and latency are printed beside), then the same reads while another
+ *   organization gets the edits;
  * - varied filters (`workloads.ts` `variedFilters`), computed;
  * - `_fields=id,text`, computed;
  * - deep pages at `_skip=5000` and `_skip=49000` of a 50,000-task organization (full pages);
@@ -155,6 +156,16 @@ async function main() {
       const mix = await run('inbox of 50 users round-robin, 20 writes/s beside (same organization)', roundRobin(inbox, org.users.map((u) => u.key)));
       const w = await writer.stop();
       mix.note = `${mix.note ? mix.note + '; ' : ''}writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
+      // The same reads while another organization gets the writes: its writes leave this
+      // organization's cached pages valid (per-organization change tokens, db/changes.ts).
+      const otherKey = ds.orgs[1].users[0].key;
+      const otherTasks: string[] = (await (await fetch(`${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`, { headers: { authorization: basicAuth(otherKey) } })).json()).data.map(
+        (t: { id: string }) => t.id,
+      );
+      const otherWriter = startWriter(tl.url, otherKey, otherTasks, 20);
+      const beside = await run('inbox of 50 users round-robin, 20 writes/s beside (another organization)', roundRobin(inbox, org.users.map((u) => u.key)));
+      const ow = await otherWriter.stop();
+      beside.note = `${beside.note ? beside.note + '; ' : ''}writes: ${ow.per_sec}/s, p50 ${ow.p50_ms} ms, p99 ${ow.p99_ms} ms, ${ow.failures} failed`;
       await run('varied filters (random _type, lead_id, assigned_to, date__gte, _order_by), computed', variedFilters(ds));
       await run('_fields=id,text, computed', fixedPath(inbox + '&_fields=id,text', keys, true));
       for (const skip of deepSkips) await run(`deep page: GET /task/?_type=all&_skip=${skip}&_limit=100 (a full page), computed`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true));

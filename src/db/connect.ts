@@ -26,6 +26,7 @@ import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
 import { listenPostgres, type ListenHandlers, type StopListening } from './notify.js';
 import { acquireOwnerLock } from './ownerlock.js';
+import { WriteCounter } from './changes.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
@@ -46,11 +47,17 @@ export interface Db {
   /**
    * A token that changes whenever the database's data may have changed: any write
    * through this handle, or a commit by any other connection to the same file (another
-   * process). Only SQLite has one (`PRAGMA data_version` tells of other connections'
+   * process). With `organizationId`, writes this process made within another
+   * organization's scope (`scopeWrites`) leave it unchanged. Only SQLite has one (`PRAGMA data_version` tells of other connections'
    * commits); on PostgreSQL other nodes write unseen, so it is undefined there, and
    * nothing may be cached across requests.
    */
-  changeToken?: () => string;
+  changeToken?: (organizationId?: string) => string;
+  /**
+   * SQLite: runs `fn` with the writes it makes counted for `organizationId` alone
+   * (`changes.ts`), so `changeToken(other)` stays the same. Close route handlers run in it.
+   */
+  scopeWrites?: <T>(organizationId: string, fn: () => Promise<T>) => Promise<T>;
   /**
    * PostgreSQL and PGlite: hears NOTIFYs on `channel` (`db/notify.ts`) until the
    * returned function is called. Absent on SQLite (use `changeToken` there).
@@ -109,7 +116,7 @@ class FastStatement {
 
   constructor(
     stmt: BetterSqlite3.Statement,
-    private readonly writes: { count: number },
+    private readonly writes: WriteCounter,
   ) {
     this.stmt = stmt;
     this.reader = stmt.reader;
@@ -126,7 +133,7 @@ class FastStatement {
   all(parameters: ReadonlyArray<unknown>): unknown[] {
     const rows = this.stmt.all(parameters) as unknown[][];
     // A statement may write and return the rows it wrote (`... RETURNING`): a write.
-    if (!this.stmt.readonly && rows.length) this.writes.count++;
+    if (!this.stmt.readonly && rows.length) this.writes.count();
     const make = this.makeRow!;
     const out = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = make(rows[i]);
@@ -137,7 +144,7 @@ class FastStatement {
     // Only statements that changed rows count (a poll that updates nothing does not).
     // better-sqlite3 runs synchronously, so no reader sees the change before the count.
     const result = this.stmt.run(parameters);
-    if (result.changes > 0) this.writes.count++;
+    if (result.changes > 0) this.writes.count();
     return result;
   }
 
@@ -153,7 +160,7 @@ class FastStatement {
  * running a point lookup), read through `FastStatement`. Bounded: the cache starts
  * over past 1000 texts.
  */
-function withStatementCache(raw: BetterSqlite3.Database, writes: { count: number }): SqliteDatabase {
+function withStatementCache(raw: BetterSqlite3.Database, writes: WriteCounter): SqliteDatabase {
   const cache = new Map<string, FastStatement>();
   return {
     close: () => raw.close(),
@@ -224,14 +231,15 @@ function openSqlite(url: string, owner?: string): Db {
   // sampling at most 1000 rows per index so a large database opens quickly.
   raw.pragma('analysis_limit = 1000');
   raw.pragma('optimize = 0x10002');
-  const writes = { count: 0 };
+  const writes = new WriteCounter();
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, writes) }) });
   const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   return {
     kysely,
     dialect: 'sqlite',
     location: path,
-    changeToken: () => `${writes.count}:${dataVersion.get()}`,
+    changeToken: (organizationId) => `${writes.token(organizationId)}:${dataVersion.get()}`,
+    scopeWrites: (organizationId, fn) => writes.within(organizationId, fn),
     close: async () => {
       try {
         await kysely.destroy();

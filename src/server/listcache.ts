@@ -8,10 +8,12 @@
  * - the key holds everything the answer depends on: the organization, the route, every
  *   parameter (filters, paging, `_fields`), the request's zone and where its "today"
  *   ends (so `view` and the inbox bounds move at midnight, D15-D17);
- * - the token is the database's change token (`Db.changeToken`): it changes with any
- *   write through this process and with any commit by another process on the same
- *   SQLite file (`PRAGMA data_version`). An entry is served only under the token it
- *   was made with; any change anywhere makes every entry stale.
+ * - the token is the database's change token for the organization
+ *   (`Db.changeToken(organizationId)`): it changes with any write this process makes
+ *   for that organization (a Close request of it) or for everyone (the emulator's
+ *   reset, workers), and with any commit by another process on the same SQLite file
+ *   (`PRAGMA data_version`). An entry is served only under the token it was made with:
+ *   a write in one organization leaves the others' pages cached (issue 12).
  * Databases without a change token (PostgreSQL, where other nodes write unseen) are
  * never cached.
  */
@@ -51,7 +53,7 @@ export class ListCache {
    * Without a change token `compute` runs every time and nothing is kept.
    */
   async get(ctx: RequestContext, key: string, compute: () => Promise<unknown>): Promise<JsonText> {
-    const token = ctx.db.changeToken?.();
+    const token = ctx.db.changeToken?.(ctx.organizationId);
     if (token === undefined) return asText(await compute());
     const hit = this.entries.get(key);
     if (hit && hit.token === token) {
@@ -64,7 +66,7 @@ export class ListCache {
     this.stats.misses++;
     const { text } = asText(await compute());
     // Only keep it when nothing was written while it was computed.
-    if (ctx.db.changeToken!() === token) {
+    if (ctx.db.changeToken!(ctx.organizationId) === token) {
       this.entries.delete(key);
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, { token, text });

@@ -168,7 +168,10 @@ async function serve(route: CloseRoute, opts: RoutingOptions, request: FastifyRe
   const release = opts.fairness ? await opts.fairness.enter(principal.organizationId) : () => {};
   let result: unknown;
   try {
-    result = await route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+    const call = () => route.handler({ ctx, params, body: request.body, id, fields: parseFields(params), settings: opts.settings });
+    // A Close request writes only its own organization's rows: counted for it alone, so
+    // other organizations' cached pages stay valid (db/changes.ts).
+    result = await (opts.db.scopeWrites ? opts.db.scopeWrites(principal.organizationId, call) : call());
   } finally {
     release();
   }

@@ -67,3 +67,33 @@ test('the clock passing midnight and another zone change the answer', async () =
   const one = (await h.req<typeof TaskResponse>('GET', `/api/v1/task/${tomorrow.id}/`)).body;
   assert.equal(one.view, 'inbox');
 });
+
+test("a write in another organization leaves this organization's cached pages cached; its own writes and unscoped writes do not (issue 12)", async () => {
+  const url = `/api/v1/task/?lead_id=${lead}&_order_by=date`;
+  const first = await h.req('GET', url);
+  const hits = () => cacheOf(h).stats.hits;
+  const again = async () => {
+    const before = hits();
+    const r = await h.req('GET', url);
+    return { hit: hits() === before + 1, raw: r.raw };
+  };
+  assert.equal((await again()).hit, h.backend === 'sqlite');
+  // Another organization creates a lead and tasks, and updates one.
+  const theirLead = await makeLead(h, 'Elsewhere Inc', h.outsider);
+  const theirs = await makeTask(h, { lead_id: theirLead, text: 'theirs', date: '2026-03-10' }, h.outsider);
+  assert.equal((await h.req('PUT', `/api/v1/task/${theirs.id}/`, { body: { text: 'theirs, edited' }, as: h.outsider })).status, 200);
+  const afterTheirs = await again();
+  assert.equal(afterTheirs.hit, h.backend === 'sqlite', 'still cached after the other organization wrote');
+  assert.equal(afterTheirs.raw, first.raw);
+  // This organization's own write shows at once.
+  const ours = await makeTask(h, { lead_id: lead, text: 'ours, new', date: '2026-03-10' });
+  const afterOurs = await again();
+  assert.equal(afterOurs.hit, false);
+  assert.ok(afterOurs.raw.includes(ours.id));
+  // A write outside any request (this process, no organization scope) changes every organization.
+  const row = await h.db.kysely.selectFrom('tasks').selectAll().where('id', '=', ours.id).executeTakeFirstOrThrow();
+  await insertTaskRow(h.db.kysely, { ...row, id: 'task_unscopedWrite', text: 'unscoped' });
+  const afterUnscoped = await again();
+  assert.equal(afterUnscoped.hit, false);
+  assert.ok(afterUnscoped.raw.includes('task_unscopedWrite'));
+});
