@@ -10,7 +10,8 @@ COPY bin ./bin
 COPY src ./src
 COPY web ./web
 COPY fixtures ./fixtures
-COPY tsconfig.json ./
+COPY scripts ./scripts
+COPY tsconfig.json tsconfig.client.json ./
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: only what `tasklane` runs, as the image's unprivileged `node` user.

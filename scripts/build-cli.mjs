@@ -12,6 +12,7 @@
  * (web/dist/, package.json, fixtures/) are resolved from `import.meta.url`, two folders
  * down from the package root as in dist/cli/, so they resolve the same.
  */
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const external = [
@@ -25,6 +26,9 @@ const external = [
   'libphonenumber-geo-carrier',
   'pg-native',
 ];
+
+// Chunk names carry content hashes: start empty so old chunks do not pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/cli/main.ts'],
