@@ -146,26 +146,20 @@ async function main() {
       await load('warm-up', tl.url, fixedPath(inbox, keys), warm, connections);
       await run('inbox, cache hits: GET /task/?view=inbox&_limit=100', fixedPath(inbox, keys));
       await run('inbox, every page computed (no cache hit)', fixedPath(inbox, keys, true));
-      // Reads under writes: one organization's 50 users round-robin, a writer beside.
+      // Reads under writes: one organization's 50 users round-robin, a writer beside
+      // editing the lead tasks of the organization of `writerKey` 20 times a second.
       const org = ds.orgs[0];
-      const orgKey = org.users[0].key;
-      const leadTasks: string[] = (await (await fetch(`${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`, { headers: { authorization: basicAuth(orgKey) } })).json()).data.map(
-        (t: { id: string }) => t.id,
-      );
-      const writer = startWriter(tl.url, orgKey, leadTasks, 20);
-      const mix = await run('inbox of 50 users round-robin, 20 writes/s beside (same organization)', roundRobin(inbox, org.users.map((u) => u.key)));
-      const w = await writer.stop();
-      mix.note = `${mix.note ? mix.note + '; ' : ''}writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
-      // The same reads while another organization gets the writes: its writes leave this
-      // organization's cached pages valid (per-organization change tokens, db/changes.ts).
-      const otherKey = ds.orgs[1].users[0].key;
-      const otherTasks: string[] = (await (await fetch(`${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`, { headers: { authorization: basicAuth(otherKey) } })).json()).data.map(
-        (t: { id: string }) => t.id,
-      );
-      const otherWriter = startWriter(tl.url, otherKey, otherTasks, 20);
-      const beside = await run('inbox of 50 users round-robin, 20 writes/s beside (another organization)', roundRobin(inbox, org.users.map((u) => u.key)));
-      const ow = await otherWriter.stop();
-      beside.note = `${beside.note ? beside.note + '; ' : ''}writes: ${ow.per_sec}/s, p50 ${ow.p50_ms} ms, p99 ${ow.p99_ms} ms, ${ow.failures} failed`;
+      const readsBesideWrites = async (name: string, writerKey: string) => {
+        const url = `${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`;
+        const tasks: string[] = (await (await fetch(url, { headers: { authorization: basicAuth(writerKey) } })).json()).data.map((t: { id: string }) => t.id);
+        const writer = startWriter(tl.url, writerKey, tasks, 20);
+        const r = await run(name, roundRobin(inbox, org.users.map((u) => u.key)));
+        const w = await writer.stop();
+        r.note = `${r.note ? r.note + '; ' : ''}writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
+      };
+      await readsBesideWrites('inbox of 50 users round-robin, 20 writes/s beside (same organization)', org.users[0].key);
+      // Another organization's writes leave this one's cached pages valid (per-organization change tokens, db/changes.ts).
+      await readsBesideWrites('inbox of 50 users round-robin, 20 writes/s beside (another organization)', ds.orgs[1].users[0].key);
       await run('varied filters (random _type, lead_id, assigned_to, date__gte, _order_by), computed', variedFilters(ds));
       await run('_fields=id,text, computed', fixedPath(inbox + '&_fields=id,text', keys, true));
       for (const skip of deepSkips) await run(`deep page: GET /task/?_type=all&_skip=${skip}&_limit=100 (a full page), computed`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true));
