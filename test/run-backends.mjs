@@ -132,10 +132,11 @@ function weight(backend, f) {
 function groups(backend, files) {
   const n = Math.min(files.length, 2 * CONCURRENCY);
   const bins = Array.from({ length: n }, () => ({ cost: 0, files: [] }));
-  for (const f of [...files].sort((a, b) => weight(backend, b) - weight(backend, a))) {
+  const weighed = files.map((f) => ({ f, w: weight(backend, f) })).sort((a, b) => b.w - a.w);
+  for (const { f, w } of weighed) {
     const bin = bins.reduce((a, b) => (b.cost < a.cost ? b : a));
     bin.files.push(f);
-    bin.cost += weight(backend, f);
+    bin.cost += w;
   }
   const dir = join(buildDir, 'test', '.groups');
   mkdirSync(dir, { recursive: true });
@@ -185,7 +186,6 @@ function runGroup(group) {
 async function run(passes) {
   const queue = passes.flatMap((p) => groups(p.backend, p.files)).sort((a, b) => b.cost - a.cost);
   const counts = Object.fromEntries(passes.map((p) => [p.backend, { pass: 0, fail: 0 }]));
-  const known = readTimes();
   let ok = true;
   const lane = async () => {
     for (let g = queue.shift(); g; g = queue.shift()) {
@@ -194,11 +194,11 @@ async function run(passes) {
       ok &&= r.code === 0;
       counts[g.backend].pass += r.pass;
       counts[g.backend].fail += r.fail;
-      for (const f of r.files) (known[f.backend] ??= {})[f.file] = f.ms;
+      for (const f of r.files) (times[f.backend] ??= {})[f.file] = f.ms;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  writeFileSync(timesPath, JSON.stringify(known, null, 1));
+  writeFileSync(timesPath, JSON.stringify(times, null, 1));
   return { ok, counts };
 }
 

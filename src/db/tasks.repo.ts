@@ -55,8 +55,9 @@ export interface TaskSelection {
 type TaskEB = ExpressionBuilder<Database, 'tasks'>;
 
 /**
- * Adds the current names of the objects each task points to: one query per table for
- * the whole batch (primary-key lookups), cheaper than joining five times per row.
+ * Adds the current names of the objects each task points to, to rows read in an order
+ * of their own (a lead's embedded open tasks): one query per table for the whole batch
+ * (primary-key lookups). Rows found by id get theirs joined in one statement (`findTasks`).
  */
 async function withNames(ex: Executor, rows: TaskRow[]): Promise<TaskWithNames[]> {
   if (!rows.length) return [];
@@ -167,10 +168,9 @@ async function rowsByIds(ex: Executor, organizationId: string, ids: readonly str
   return rows.filter((r) => r.organization_id === organizationId);
 }
 
-/** One task of the organization with its names, or undefined. */
+/** One task of the organization with its names, or undefined (`findTasks`: one statement). */
 export async function findTask(ex: Executor, organizationId: string, id: string): Promise<TaskWithNames | undefined> {
-  const row = await ex.selectFrom('tasks').selectAll().where('id', '=', id).where('organization_id', '=', organizationId).executeTakeFirst();
-  return row ? (await withNames(ex, [row]))[0] : undefined;
+  return (await findTasks(ex, organizationId, [id]))[0];
 }
 
 /** `first_name last_name` trimmed, as `withNames` makes it; null when the user row is missing. */
