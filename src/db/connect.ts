@@ -37,6 +37,7 @@ import * as m0004 from './migrations/0004_memberships.js';
 import * as m0005 from './migrations/0005_operations.js';
 import * as m0006 from './migrations/0006_lead_open_tasks.js';
 import * as m0007 from './migrations/0007_list_indexes.js';
+import * as m0008 from './migrations/0008_filter_indexes.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -95,6 +96,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_operations': m0005,
   '0006_lead_open_tasks': m0006,
   '0007_list_indexes': m0007,
+  '0008_filter_indexes': m0008,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
@@ -131,7 +133,10 @@ class FastStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
+    const t0 = performance.now();
     const rows = this.stmt.all(parameters) as unknown[][];
+    const T = ((globalThis as any).__sqlTimes ??= new Map());
+    const k = this.stmt.source; const e = T.get(k) ?? { n: 0, ms: 0, rows: 0 }; e.n++; e.ms += performance.now() - t0; e.rows += rows.length; T.set(k, e);
     // A statement may write and return the rows it wrote (`... RETURNING`): a write.
     if (!this.stmt.readonly && rows.length) this.writes.count();
     const make = this.makeRow!;
