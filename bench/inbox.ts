@@ -17,7 +17,9 @@
  * - `_fields=id,text`, computed;
  * - deep pages at `_skip=5000` and `_skip=49000` of a 50,000-task organization (full pages);
  * then bulk updates of 1000 tasks (`PUT /task/?id__in=...`) and the server's anonymous
- * memory (`RssAnon`, without the mapped database file). The machine's load average is
+ * memory (`RssAnon`, without the mapped database file); then the computed rows again on
+ * a server with the per-task cache off (`TASK_CACHE_SIZE=0`, `tasks/fragments.ts`), and
+ * the baseline again (ratios are to the mean of the two baseline runs). The machine's load average is
  * printed with the figures.
  * Prints req/s, p50 and p99 latency and ratios to the baseline; writes JSON to
  * `bench/results/`.
@@ -113,62 +115,64 @@ async function main() {
   // Deep pages that land on a full page of a 50,000-task organization (and proportionally smaller).
   const deepSkips = [Math.min(5000, Math.floor(perOrg / 10)), Math.max(0, perOrg - 1000)];
   const loadBefore = loadavg();
-  const tl = await startServer(['bin/tasklane.js', 'serve', '--db', dbFile, '--port', '0']);
-  try {
-    const key = keys[0];
-    const headers = { authorization: basicAuth(key) };
+  const serve = (env: Record<string, string> = {}) => startServer(['bin/tasklane.js', 'serve', '--db', dbFile, '--port', '0'], env);
+  let tl = await serve();
+  const results: Result[] = [];
+  const warm = Number(args.warmup);
+  const inbox = '/api/v1/task/?view=inbox&_limit=100';
+  const org = ds.orgs[0];
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  const pageFile = join(root, 'bench', 'results', 'page.json');
+  const base = await (async () => {
+    const headers = { authorization: basicAuth(keys[0]) };
     const page = await (await fetch(`${tl.url}/api/v1/task/?view=inbox&_limit=100`, { headers })).json();
     if (page.data.length !== 100) throw new Error(`expected a full inbox page, got ${page.data.length}`);
     for (const skip of deepSkips) {
       const deep = await (await fetch(`${tl.url}/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, { headers })).json();
       if (deep.data.length !== 100) throw new Error(`expected a full page at _skip=${skip}, got ${deep.data.length}`);
     }
-    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-    const pageFile = join(root, 'bench', 'results', 'page.json');
     writeFileSync(pageFile, JSON.stringify(page));
-    const base = await startServer(['--import', 'tsx', 'bench/baseline-server.ts', pageFile]);
-    const results: Result[] = [];
-    const warm = Number(args.warmup);
-    const inbox = '/api/v1/task/?view=inbox&_limit=100';
-    const run = async (name: string, make: RequestMaker, url = tl.url) => {
-      const pid = url === tl.url ? tl.child.pid! : base.child.pid!;
-      const c0 = processCpuMs(pid);
-      const r = await load(name, url, make, duration, connections);
-      // CPU the serving process spent per request: far less sensitive to the machine's load than req/s.
-      r.cpu_ms_per_request = +((processCpuMs(pid) - c0) / Math.max(1, r.requests_per_sec * duration)).toFixed(2);
-      if (r.non2xx || r.errors) r.note = `NOT VALID: ${r.errors} errors and ${r.non2xx} non-2xx answers`;
-      results.push(r);
-      return r;
-    };
-    try {
-      await load('warm-up', base.url, fixedPath('/api/v1/task/', null), warm, connections);
-      await run('baseline: bare Fastify route, same page', fixedPath('/api/v1/task/', null), base.url);
-      await load('warm-up', tl.url, fixedPath(inbox, keys), warm, connections);
-      await run('inbox, cache hits: GET /task/?view=inbox&_limit=100', fixedPath(inbox, keys));
-      await run('inbox, every page computed (no cache hit)', fixedPath(inbox, keys, true));
-      // Reads under writes: one organization's 50 users round-robin, a writer beside
-      // editing the lead tasks of the organization of `writerKey` 20 times a second.
-      const org = ds.orgs[0];
-      const readsBesideWrites = async (name: string, writerKey: string) => {
-        const url = `${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`;
-        const tasks: string[] = (await (await fetch(url, { headers: { authorization: basicAuth(writerKey) } })).json()).data.map((t: { id: string }) => t.id);
-        const writer = startWriter(tl.url, writerKey, tasks, 20);
-        const r = await run(name, roundRobin(inbox, org.users.map((u) => u.key)));
-        const w = await writer.stop();
-        r.note = `${r.note ? r.note + '; ' : ''}writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
-      };
-      await readsBesideWrites('inbox of 50 users round-robin, 20 writes/s beside (same organization)', org.users[0].key);
-      // Another organization's writes leave this one's cached pages valid (per-organization change tokens, db/changes.ts).
-      await readsBesideWrites('inbox of 50 users round-robin, 20 writes/s beside (another organization)', ds.orgs[1].users[0].key);
-      await run('varied filters (random _type, lead_id, assigned_to, date__gte, _order_by), computed', variedFilters(ds));
-      await run('_fields=id,text, computed', fixedPath(inbox + '&_fields=id,text', keys, true));
-      for (const skip of deepSkips) await run(`deep page: GET /task/?_type=all&_skip=${skip}&_limit=100 (a full page), computed`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true));
-    } finally {
-      base.child.kill();
-    }
-    const anonAfterLoad = anonMemoryMb(tl.child.pid!);
+    return startServer(['--import', 'tsx', 'bench/baseline-server.ts', pageFile]);
+  })();
+  const run = async (name: string, make: RequestMaker, url = tl.url) => {
+    const pid = url === base.url ? base.child.pid! : tl.child.pid!;
+    const c0 = processCpuMs(pid);
+    const r = await load(name, url, make, duration, connections);
+    // CPU the serving process spent per request: far less sensitive to the machine's load than req/s.
+    r.cpu_ms_per_request = +((processCpuMs(pid) - c0) / Math.max(1, r.requests_per_sec * duration)).toFixed(2);
+    if (r.non2xx || r.errors) r.note = `NOT VALID: ${r.errors} errors and ${r.non2xx} non-2xx answers`;
+    results.push(r);
+    return r;
+  };
+  // Reads under writes: one organization's 50 users round-robin, a writer beside
+  // editing the lead tasks of the organization of `writerKey` 20 times a second.
+  const readsBesideWrites = async (name: string, writerKey: string) => {
+    const url = `${tl.url}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`;
+    const tasks: string[] = (await (await fetch(url, { headers: { authorization: basicAuth(writerKey) } })).json()).data.map((t: { id: string }) => t.id);
+    const writer = startWriter(tl.url, writerKey, tasks, 20);
+    const r = await run(name, roundRobin(inbox, org.users.map((u) => u.key)));
+    const w = await writer.stop();
+    r.note = `${r.note ? r.note + '; ' : ''}writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
+  };
+  const deepAlone: { skip: number; median_ms: number; p90_ms: number }[] = [];
+  const bulkMs: number[] = [];
+  let anonAfterLoad: number | null = null;
+  let anonAfterBulk: number | null = null;
+  try {
+    await load('warm-up', base.url, fixedPath('/api/v1/task/', null), warm, connections);
+    await run('baseline: bare Fastify route, same page', fixedPath('/api/v1/task/', null), base.url);
+    await load('warm-up', tl.url, fixedPath(inbox, keys), warm, connections);
+    await run('inbox, cache hits: GET /task/?view=inbox&_limit=100', fixedPath(inbox, keys));
+    await run('inbox, every page computed (no list cache hit; task cache on)', fixedPath(inbox, keys, true));
+    await readsBesideWrites('inbox of 50 users round-robin, 20 writes/s beside (same organization)', org.users[0].key);
+    // Another organization's writes leave this one's cached pages valid (per-organization change tokens, db/changes.ts).
+    await readsBesideWrites('inbox of 50 users round-robin, 20 writes/s beside (another organization)', ds.orgs[1].users[0].key);
+    await run('varied filters (random _type, lead_id, assigned_to, date__gte, _order_by), computed', variedFilters(ds));
+    await run('_fields=id,text, computed', fixedPath(inbox + '&_fields=id,text', keys, true));
+    for (const skip of deepSkips) await run(`deep page: GET /task/?_type=all&_skip=${skip}&_limit=100 (a full page), computed`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true));
+    anonAfterLoad = anonMemoryMb(tl.child.pid!);
+
     // Deep pages one at a time (one connection): the time one page takes, without queueing.
-    const deepAlone: { skip: number; median_ms: number; p90_ms: number }[] = [];
     for (const skip of deepSkips) {
       const ms: number[] = [];
       for (let i = 0; i < 40; i++) {
@@ -182,10 +186,8 @@ async function main() {
     }
 
     // Bulk updates of 1000 tasks of one organization, alternating the assignee.
-    const org = ds.orgs[0];
     const orgHeaders = { authorization: basicAuth(org.users[0].key), 'content-type': 'application/json' };
     const ids: string[] = (await (await fetch(`${tl.url}/api/v1/task/?_type=all&_limit=1000&_order_by=date_created`, { headers: orgHeaders })).json()).data.map((t: { id: string }) => t.id);
-    const bulkMs: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
       const r = await fetch(`${tl.url}/api/v1/task/?_type=all`, {
@@ -198,32 +200,53 @@ async function main() {
       bulkMs.push(performance.now() - t0);
     }
     bulkMs.sort((a, b) => a - b);
+    anonAfterBulk = anonMemoryMb(tl.child.pid!);
 
-    const baseline = results[0];
-    const rows = results.map((r) => ({ ...r, ratio_to_baseline: +(r.requests_per_sec / baseline.requests_per_sec).toFixed(3) }));
-    const report = {
-      date: new Date().toISOString(),
-      tasks: shape.tasks,
-      connections,
-      duration_s: duration,
-      loadavg_before: loadBefore.map((x) => +x.toFixed(2)),
-      loadavg_after: loadavg().map((x) => +x.toFixed(2)),
-      results: rows,
-      bulk_update_1000: { runs: bulkMs.length, median_ms: +bulkMs[Math.floor(bulkMs.length / 2)].toFixed(1), max_ms: +bulkMs[bulkMs.length - 1].toFixed(1) },
-      deep_pages_one_connection: deepAlone,
-      anon_memory_mb: { after_reads_and_deep_pages: anonAfterLoad, after_bulk: anonMemoryMb(tl.child.pid!) },
-    };
-    writeFileSync(join(root, 'bench', 'results', `inbox-${Date.now()}.json`), JSON.stringify(report, null, 2));
-    console.log(`\n${shape.tasks} tasks, ${connections} connections, ${duration} s each; load average ${report.loadavg_before.join(' ')} before, ${report.loadavg_after.join(' ')} after\n`);
-    console.log('| measurement | req/s | p50 ms | p99 ms | ratio to baseline | server CPU ms/request | errors/non-2xx | |');
-    console.log('|---|---|---|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.cpu_ms_per_request} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
-    console.log(`\nbulk update of 1000 tasks (1000 events): median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
-    for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
-    console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${report.anon_memory_mb.after_bulk} MB after the bulk updates`);
+    // The computed rows again with the per-task cache off (TASK_CACHE_SIZE=0): every
+    // page built from rows. One server per file at a time (the owner lock), so this
+    // one replaces the first.
+    await new Promise((r) => {
+      tl.child.once('exit', r);
+      tl.child.kill();
+    });
+    tl = await serve({ TASK_CACHE_SIZE: '0' });
+    await load('warm-up', tl.url, fixedPath(inbox, keys, true), warm, connections);
+    await run('task cache off: inbox, every page computed', fixedPath(inbox, keys, true));
+    await readsBesideWrites('task cache off: inbox of 50 users round-robin, 20 writes/s beside (same organization)', org.users[0].key);
+    await run('task cache off: varied filters, computed', variedFilters(ds));
+    await run('task cache off: deep page _skip=' + deepSkips[0] + ', computed', fixedPath(`/api/v1/task/?_type=all&_skip=${deepSkips[0]}&_limit=100`, keys, true));
+    await run('baseline again (bare Fastify route, same page), after the other rows', fixedPath('/api/v1/task/', null), base.url);
   } finally {
+    base.child.kill();
     tl.child.kill();
   }
+
+  // Ratios to the mean of the two baseline runs (the machine's speed may drift between them).
+  const baselines = results.filter((r) => r.name.startsWith('baseline'));
+  const baselineRps = baselines.reduce((a, r) => a + r.requests_per_sec, 0) / baselines.length;
+  const rows = results.map((r) => ({ ...r, ratio_to_baseline: +(r.requests_per_sec / baselineRps).toFixed(3) }));
+  const report = {
+    date: new Date().toISOString(),
+    tasks: shape.tasks,
+    connections,
+    duration_s: duration,
+    loadavg_before: loadBefore.map((x) => +x.toFixed(2)),
+    loadavg_after: loadavg().map((x) => +x.toFixed(2)),
+    baseline_mean_requests_per_sec: +baselineRps.toFixed(0),
+    results: rows,
+    bulk_update_1000: { runs: bulkMs.length, median_ms: +bulkMs[Math.floor(bulkMs.length / 2)].toFixed(1), max_ms: +bulkMs[bulkMs.length - 1].toFixed(1) },
+    deep_pages_one_connection: deepAlone,
+    anon_memory_mb: { after_reads_and_deep_pages: anonAfterLoad, after_bulk: anonAfterBulk },
+  };
+  writeFileSync(join(root, 'bench', 'results', `inbox-${Date.now()}.json`), JSON.stringify(report, null, 2));
+  console.log(`\n${shape.tasks} tasks, ${connections} connections, ${duration} s each; load average ${report.loadavg_before.join(' ')} before, ${report.loadavg_after.join(' ')} after`);
+  console.log(`ratios are to the mean of the two baseline runs, ${report.baseline_mean_requests_per_sec} req/s\n`);
+  console.log('| measurement | req/s | p50 ms | p99 ms | ratio to baseline | server CPU ms/request | errors/non-2xx | |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.cpu_ms_per_request} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
+  console.log(`\nbulk update of 1000 tasks (1000 events): median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
+  for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
+  console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${anonAfterBulk} MB after the bulk updates`);
 }
 
 await main();

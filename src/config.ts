@@ -30,6 +30,7 @@
  * | AUTH_FAILURES_PER_MINUTE | failed authentications one client address may make per minute, 0 = no limit (`server/authlimit.ts`) | 20 |
  * | ORG_MAX_CONCURRENT | requests of one organization served at once, 0 = no cap (`server/fairness.ts`) | 8 |
  * | ORG_MAX_QUEUED | requests of one organization waiting for a turn; more answer 429 | 200 |
+ * | TASK_CACHE_SIZE | tasks whose JSON text the task list keeps (SQLite, `tasks/fragments.ts`), 0 = off | 20000 |
  * (The reasons for each default are beside them in `server/limits.ts`, `authlimit.ts`, `fairness.ts`.)
  */
 import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';
@@ -37,6 +38,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from './server/ratelimit.js
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server/limits.js';
 import { DEFAULT_AUTH_FAILURE_LIMIT, type AuthFailureLimitOptions } from './server/authlimit.js';
 import { DEFAULT_ORG_CONCURRENCY, type OrgConcurrencyOptions } from './server/fairness.js';
+import { DEFAULT_MAX_FRAGMENTS } from './tasks/fragments.js';
 
 export interface Config {
   databaseUrl: string;
@@ -74,6 +76,8 @@ export interface Config {
   authFailureLimit: AuthFailureLimitOptions | false;
   /** One organization's concurrent requests (issue 13), or false for no cap. */
   orgConcurrency: OrgConcurrencyOptions | false;
+  /** Tasks whose JSON text the list keeps (issue 12, `tasks/fragments.ts`); 0: none. */
+  taskCacheSize: number;
 }
 
 /** A boolean that defaults to true (`false`/`0` turns it off). */
@@ -162,5 +166,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     authFailureLimit: authFailures === 0 ? false : { ...DEFAULT_AUTH_FAILURE_LIMIT, failures: authFailures },
     orgConcurrency: orgMax === 0 ? false : { maxConcurrent: orgMax, maxQueued: count(env, 'ORG_MAX_QUEUED', DEFAULT_ORG_CONCURRENCY.maxQueued, 0) },
+    taskCacheSize: count(env, 'TASK_CACHE_SIZE', DEFAULT_MAX_FRAGMENTS, 0),
   };
 }

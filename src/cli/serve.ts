@@ -37,6 +37,7 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
     limits: config.limits,
     authFailureLimit: config.authFailureLimit,
     orgConcurrency: config.orgConcurrency,
+    taskCacheSize: config.taskCacheSize,
     logger,
   });
   const worker = startDeliveryWorker(db, {

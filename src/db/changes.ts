@@ -56,3 +56,48 @@ export class WriteCounter {
     return this.scope.run(organizationId, fn);
   }
 }
+
+/** What a `RowChangeFeed` listener is told. */
+export interface RowChangeListener {
+  /** A row of `tasks` (by `rowid`) was inserted, updated or deleted through this connection. */
+  task(rowid: number): void;
+  /** A row of `users`, `leads` or `contacts` (the objects tasks show the names of) changed. */
+  names(): void;
+}
+
+/**
+ * SQLite only: the rows this connection changes, as SQLite itself reports them
+ * (temporary triggers on `tasks`, `users`, `leads` and `contacts` calling a JS
+ * function), so foreign-key cascades, migrations and raw SQL are reported like the
+ * task API's own writes. Commits by other connections are not reported row by row:
+ * `othersVersion()` (`PRAGMA data_version`) changes with them. The triggers are
+ * created when the first listener comes (after migrations) and cost a function call
+ * per changed row (issue 12: the per-task JSON cache, `tasks/fragments.ts`).
+ */
+export class RowChangeFeed {
+  private readonly listeners = new Set<RowChangeListener>();
+
+  /**
+   * @param install creates the triggers (idempotent)
+   * @param othersVersion `PRAGMA data_version`: changes when another connection commits
+   */
+  constructor(
+    private readonly install: () => void,
+    readonly othersVersion: () => number,
+  ) {}
+
+  /** Tells `listener` of every change from now on, until the returned function is called. */
+  listen(listener: RowChangeListener): () => void {
+    this.install();
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called by the triggers: a row of `table` changed. */
+  changed(table: string, rowid: number): void {
+    for (const l of this.listeners) {
+      if (table === 'tasks') l.task(rowid);
+      else l.names();
+    }
+  }
+}

@@ -26,7 +26,7 @@ import type { Database } from './schema.js';
 import { withMigrationLock, type DialectName } from './dialect.js';
 import { listenPostgres, type ListenHandlers, type StopListening } from './notify.js';
 import { acquireOwnerLock } from './ownerlock.js';
-import { WriteCounter } from './changes.js';
+import { RowChangeFeed, WriteCounter } from './changes.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
@@ -64,6 +64,11 @@ export interface Db {
    * returned function is called. Absent on SQLite (use `changeToken` there).
    */
   listen?: (channel: string, handlers: ListenHandlers) => StopListening;
+  /**
+   * SQLite: the rows of `tasks` and of the tables tasks take names from that this
+   * connection changes (`changes.ts` `RowChangeFeed`). Absent on PostgreSQL.
+   */
+  rowChanges?: RowChangeFeed;
   /** PostgreSQL: the connection pool's use now (for metrics). */
   poolStats?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
@@ -133,10 +138,7 @@ class FastStatement {
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    const t0 = performance.now();
     const rows = this.stmt.all(parameters) as unknown[][];
-    const T = ((globalThis as any).__sqlTimes ??= new Map());
-    const k = this.stmt.source; const e = T.get(k) ?? { n: 0, ms: 0, rows: 0 }; e.n++; e.ms += performance.now() - t0; e.rows += rows.length; T.set(k, e);
     // A statement may write and return the rows it wrote (`... RETURNING`): a write.
     if (!this.stmt.readonly && rows.length) this.writes.count();
     const make = this.makeRow!;
@@ -239,12 +241,17 @@ function openSqlite(url: string, owner?: string): Db {
   const writes = new WriteCounter();
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw, writes) }) });
   const dataVersion = raw.prepare('PRAGMA data_version').pluck();
+  const rowChanges = new RowChangeFeed(
+    () => installRowTriggers(raw, rowChanges),
+    () => Number(dataVersion.get()),
+  );
   return {
     kysely,
     dialect: 'sqlite',
     location: path,
     changeToken: (organizationId) => `${writes.token(organizationId)}:${dataVersion.get()}`,
     scopeWrites: (organizationId, fn) => writes.within(organizationId, fn),
+    rowChanges,
     close: async () => {
       try {
         await kysely.destroy();
@@ -254,6 +261,40 @@ function openSqlite(url: string, owner?: string): Db {
     },
   };
 }
+
+/** The tables whose changed rows `RowChangeFeed` reports, and the columns whose update counts (all: null). */
+const FEED_TABLES: [string, string | null][] = [
+  ['tasks', null],
+  ['users', 'first_name, last_name'],
+  ['leads', 'name'],
+  ['contacts', 'name'],
+];
+
+/**
+ * Creates, once per connection, the temporary triggers that report changed rows of
+ * `FEED_TABLES` to `feed` (after insert: the new rowid; after update and delete: the
+ * old one). Temporary triggers belong to this connection alone: other processes on the
+ * same file neither run nor need them.
+ */
+function installRowTriggers(raw: BetterSqlite3.Database, feed: RowChangeFeed): void {
+  if (installedFeeds.has(raw)) return;
+  raw.function('tasklane_row_changed', { deterministic: false, directOnly: true }, (table: unknown, rowid: unknown) => {
+    feed.changed(String(table), Number(rowid));
+    return null;
+  });
+  const statements: string[] = [];
+  for (const [table, columns] of FEED_TABLES) {
+    for (const [event, row] of [['insert', 'new'], ['update', 'old'], ['delete', 'old']] as const) {
+      const on = event === 'update' && columns ? `update of ${columns}` : event;
+      statements.push(
+        `create temp trigger if not exists tasklane_${table}_${event} after ${on} on main.${table} begin select tasklane_row_changed('${table}', ${row}.rowid); end;`,
+      );
+    }
+  }
+  raw.exec(statements.join('\n'));
+  installedFeeds.add(raw);
+}
+const installedFeeds = new WeakSet<BetterSqlite3.Database>();
 
 function openPostgres(url: string, opts: OpenDbOptions): Db {
   const pool = new pg.Pool({

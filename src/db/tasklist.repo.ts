@@ -16,12 +16,12 @@
  * no loop compares, the `skip` rows before the page (issue 12).
  */
 import type { Executor } from './executor.js';
-import { applySelection, findTasks, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
+import { applySelection, findTasksBy, rowKeyColumn, rowKeyOf, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
 import { localMidnightMs } from '../close/localday.js';
 import type { RequestZone } from '../close/zone.js';
 
-/** A task picked for a page: its id and stored date, the row itself fetched after. */
-type Picked = { id: string; date_ms: number };
+/** A task picked for a page: its row key (`RowKey`) and stored date, the row itself fetched after. */
+type Picked = { key: string | number; date_ms: number };
 
 /** Below this `_skip`, both streams are simply read from their start (cheaper than counting). */
 const SHALLOW_SKIP = 500;
@@ -126,7 +126,7 @@ async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection
   const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await splitSkip(ex, organizationId, q, zone, page.skip, desc);
   const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
   const stream = async (kind: 0 | 1, from: number | null, offset: number): Promise<Picked[]> => {
-    let qb = applySelection(ex.selectFrom('tasks').select(['tasks.id', 'tasks.date_ms']), organizationId, q, kind);
+    let qb = applySelection(ex.selectFrom('tasks').select([rowKeyColumn(ex), 'tasks.date_ms']), organizationId, q, kind);
     if (from !== null) qb = qb.where('tasks.date_ms', desc ? (kind ? '<=' : '<') : '>=', from);
     qb = qb.orderBy('tasks.date_ms', dir).orderBy('tasks.id', dir).limit(want);
     if (offset) qb = qb.offset(offset);
@@ -155,10 +155,51 @@ async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection
 }
 
 /**
- * One page of an organization's tasks matching `q`, ordered as `q.orderBy` says
- * (D14: every order ends with `id`; date order per D17, in `zone`), with `has_more`
- * exact (D8).
+ * Which tasks make one page of an organization's tasks matching `q`, ordered as
+ * `q.orderBy` says (D14: every order ends with `id`; date order per D17, in `zone`):
+ * their row keys (`RowKey` of `ex`) in page order, and `has_more`, exact (D8).
  */
+export async function pickTaskKeys(
+  ex: Executor,
+  organizationId: string,
+  q: TaskSelection,
+  zone: RequestZone,
+  page: { limit: number; skip: number },
+): Promise<{ keys: (string | number)[]; hasMore: boolean }> {
+  let keys: (string | number)[];
+  if (q.orderBy === 'date' || q.orderBy === '-date') {
+    keys = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.key);
+  } else {
+    const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
+    const rows = await applySelection(ex.selectFrom('tasks').select(rowKeyColumn(ex)), organizationId, q)
+      .orderBy('tasks.date_created', dir)
+      .orderBy('tasks.id', dir)
+      .limit(page.limit + 1)
+      .offset(page.skip)
+      .execute();
+    keys = rows.map((r) => r.key);
+  }
+  const hasMore = keys.length > page.limit;
+  if (hasMore) keys.pop();
+  return { keys, hasMore };
+}
+
+/**
+ * The organization's tasks named by row keys (`pickTaskKeys`), with names, in the
+ * order of `keys`; a task deleted since it was picked is left out.
+ */
+export async function tasksByKeys(ex: Executor, organizationId: string, keys: readonly (string | number)[]): Promise<TaskWithNames[]> {
+  if (!keys.length) return [];
+  const fetched = await findTasksBy(ex, organizationId, rowKeyOf(ex), keys);
+  const rows: TaskWithNames[] = [];
+  for (const k of keys) {
+    const r = fetched.get(k);
+    if (r) rows.push(r);
+  }
+  return rows;
+}
+
+/** One page of an organization's tasks matching `q` (`pickTaskKeys`), the rows with their names. */
 export async function listTasks(
   ex: Executor,
   organizationId: string,
@@ -166,27 +207,6 @@ export async function listTasks(
   zone: RequestZone,
   page: { limit: number; skip: number },
 ): Promise<{ rows: TaskWithNames[]; hasMore: boolean }> {
-  let ids: string[];
-  if (q.orderBy === 'date' || q.orderBy === '-date') {
-    ids = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.id);
-  } else {
-    const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
-    const rows = await applySelection(ex.selectFrom('tasks').select('tasks.id'), organizationId, q)
-      .orderBy('tasks.date_created', dir)
-      .orderBy('tasks.id', dir)
-      .limit(page.limit + 1)
-      .offset(page.skip)
-      .execute();
-    ids = rows.map((r) => r.id);
-  }
-  const hasMore = ids.length > page.limit;
-  if (hasMore) ids.pop();
-  if (!ids.length) return { rows: [], hasMore };
-  const fetched = new Map((await findTasks(ex, organizationId, ids)).map((r) => [r.id, r] as const));
-  const rows: TaskWithNames[] = [];
-  for (const id of ids) {
-    const r = fetched.get(id);
-    if (r) rows.push(r);
-  }
-  return { rows, hasMore };
+  const { keys, hasMore } = await pickTaskKeys(ex, organizationId, q, zone, page);
+  return { rows: await tasksByKeys(ex, organizationId, keys), hasMore };
 }

@@ -9,9 +9,9 @@
  * WHERE clauses are built only from a `TaskSelection` (whitelisted Close parameters,
  * parsed by `tasks/filters.ts`), never from request text.
  */
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
-import { forUpdate, sameOrganization, type Executor } from './executor.js';
+import { forUpdate, isSqlite, sameOrganization, type Executor } from './executor.js';
 import { NOTHING, SQL_OP } from './sql.js';
 import type { DateCondition, RangeOp } from '../close/localday.js';
 
@@ -179,12 +179,38 @@ function fullName(first: string | null, last: string | null): string | null {
 }
 
 /**
+ * How a list's statements name the rows of a page between picking and fetching them:
+ * SQLite's `rowid` (one b-tree descent per row, and a number instead of a 48-character
+ * string to read from the index), else the primary key `id` (issue 12).
+ */
+export type RowKey = 'rowid' | 'id';
+
+/** The `RowKey` of `ex`'s database. */
+export function rowKeyOf(ex: Executor): RowKey {
+  return isSqlite(ex) ? 'rowid' : 'id';
+}
+
+/** The row key column of `tasks` (aliased `alias`) as a selectable expression named `key`. */
+export function rowKeyColumn(ex: Executor, table = 'tasks') {
+  return rowKeyOf(ex) === 'rowid' ? sql<number>`${sql.ref(table)}.rowid`.as('key') : sql<string>`${sql.ref(table + '.id')}`.as('key');
+}
+
+/**
  * Tasks of the organization with the given ids, with the current names of their users,
  * lead and contact, in one statement (primary-key joins; names as `withNames` makes
  * them), in no particular order. The organization is checked here, as in `rowsByIds`.
  */
 export async function findTasks(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskWithNames[]> {
-  if (!ids.length) return [];
+  return [...(await findTasksBy(ex, organizationId, 'id', ids)).values()];
+}
+
+/**
+ * As `findTasks`, the rows named by `key` values (`rowKeyOf`: SQLite rowids from a
+ * list's picking statements, or ids), by key value.
+ */
+export async function findTasksBy(ex: Executor, organizationId: string, key: RowKey, values: readonly (string | number)[]): Promise<Map<string | number, TaskWithNames>> {
+  const out = new Map<string | number, TaskWithNames>();
+  if (!values.length) return out;
   const rows = await ex
     .selectFrom('tasks as t')
     .leftJoin('users as ua', 'ua.id', 't.assigned_to')
@@ -203,9 +229,9 @@ export async function findTasks(ex: Executor, organizationId: string, ids: reado
       'l.name as lead_name',
       'c.name as contact_name',
     ])
-    .where('t.id', 'in', [...ids])
+    .$if(key === 'rowid', (qb) => qb.select(sql<number>`t.rowid`.as('row_key')))
+    .where(key === 'rowid' ? sql.ref('t.rowid') : 't.id', 'in', [...values] as string[])
     .execute();
-  const out: TaskWithNames[] = [];
   for (const r of rows) {
     if (r.organization_id !== organizationId) continue;
     const row = r as unknown as TaskWithNames & typeof r;
@@ -214,11 +240,10 @@ export async function findTasks(ex: Executor, organizationId: string, ids: reado
     row.updated_by_name = r.updated_by ? fullName(r.uu_first, r.uu_last) : null;
     row.lead_name = r.lead_id ? r.lead_name : null;
     row.contact_name = r.contact_id ? r.contact_name : null;
-    out.push(row);
+    out.set(key === 'rowid' ? (r as unknown as { row_key: number }).row_key : r.id, row);
   }
   return out;
 }
-
 
 /** Rows of the organization's tasks with the given ids, without names (the generated-task rules). */
 export async function findTaskRows(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskRow[]> {

@@ -11,6 +11,7 @@ import { Authenticator } from './auth.js';
 import { registerCloseRoutes, type CloseRoute } from './routing.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { ListCache } from './listcache.js';
+import { DEFAULT_MAX_FRAGMENTS, TaskFragments } from '../tasks/fragments.js';
 import { taskRoutes } from './routes/task.js';
 import { leadRoutes } from './routes/lead.js';
 import { contactRoutes } from './routes/contact.js';
@@ -45,6 +46,13 @@ export interface AppOptions {
   webhookBlockPrivate?: boolean;
   /** The task-list response cache (`listcache.ts`); a new one by default. Tests pass theirs to read its stats. */
   listCache?: ListCache;
+  /**
+   * Tasks whose JSON text the task list keeps (`tasks/fragments.ts`, SQLite only; env
+   * `TASK_CACHE_SIZE`): default `DEFAULT_MAX_FRAGMENTS`, 0 for none.
+   */
+  taskCacheSize?: number;
+  /** A per-task cache to use instead (tests pass theirs to read its stats); null for none. */
+  taskFragments?: TaskFragments | null;
   /**
    * Emulator mode (issue 3; `server/emulator.ts`): adds `/__emulator/reset` and a
    * settable clock over `clock`, and makes sure the fixed emulator account exists.
@@ -143,6 +151,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   const rateLimiter = opts.rateLimit === false ? null : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, clock, opts.rateLimitStore);
   const listCache = opts.listCache ?? new ListCache();
+  const taskFragments = opts.taskFragments !== undefined ? opts.taskFragments : TaskFragments.for(opts.db, opts.taskCacheSize ?? DEFAULT_MAX_FRAGMENTS);
+  if (taskFragments) app.addHook('onClose', async () => taskFragments.close());
   metrics?.watch(opts.db, listCache, rateLimiter?.store ?? null);
   registerCloseRoutes(app, closeRoutes, {
     db: opts.db,
@@ -151,7 +161,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     strictParams: opts.strictParams ?? false,
     rateLimiter,
     fairness: opts.orgConcurrency === false ? null : new OrgConcurrency(opts.orgConcurrency ?? DEFAULT_ORG_CONCURRENCY),
-    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache },
+    settings: { webhookBlockPrivate: opts.webhookBlockPrivate ?? false, listCache, taskFragments },
   });
   // OpenAPI at /api/v1/openapi.json (and /openapi.json), the reference page at /docs (server/docs.ts).
   await registerApiDocs(app, closeRoutes, PACKAGE_VERSION);

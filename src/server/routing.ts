@@ -16,6 +16,7 @@ import { paramsFromJson, paramsFromQueryString, parseFields, repeatedParams, unk
 import { resolveRequestZone } from '../close/zone.js';
 import type { Authenticator } from './auth.js';
 import { JsonText, type ListCache } from './listcache.js';
+import type { TaskFragments } from '../tasks/fragments.js';
 import { NUL_TEXT, headerSafe } from './http.js';
 import type { OrgConcurrency } from './fairness.js';
 import { endpointGroup, rateLimitHeaders, type RateLimiter } from './ratelimit.js';
@@ -47,6 +48,8 @@ export interface ServerSettings {
   webhookBlockPrivate: boolean;
   /** Whole task-list responses kept while the database does not change (`listcache.ts`). */
   listCache: ListCache;
+  /** Each task's JSON text, kept until the task or a name it shows changes (`tasks/fragments.ts`; SQLite), or null. */
+  taskFragments: TaskFragments | null;
 }
 
 /** A Close API route. `url` is relative to `/api/v1`. */

@@ -168,3 +168,52 @@ export function taskPageText(rows: TaskWithNames[], zone: RequestZone, nowMs: nu
   }
   return out + '],"has_more":' + (hasMore ? 'true' : 'false') + '}';
 }
+
+/**
+ * A task's JSON text without the value of `view` (the only field that depends on who
+ * looks and when, D17), split where that value goes: `head` ends with `"view":`,
+ * `tail` is the rest of the object. `head + JSON(view) + tail` is byte for byte the
+ * task's text in `taskPageText` (issue 12: the per-task cache, `tasks/fragments.ts`).
+ */
+export interface TaskFragment {
+  organizationId: string;
+  head: string;
+  tail: string;
+  isComplete: boolean;
+  date: CloseDate;
+}
+
+/** The `TaskFragment` of `row`. */
+export function taskFragment(row: TaskWithNames): TaskFragment {
+  const v = rowView(row, null as unknown as ViewBounds); // `view` is not computed here
+  let head = '{';
+  let tail = '';
+  let first = true;
+  let afterView = false;
+  for (const [key, compute] of planOf(row.type)) {
+    if (key === 'view') {
+      head += (first ? '' : ',') + quotedKey(key);
+      first = false;
+      afterView = true;
+      continue;
+    }
+    const value = compute(v);
+    if (value === undefined) continue;
+    const part = (first ? '' : ',') + quotedKey(key) + valueText(value);
+    first = false;
+    if (afterView) tail += part;
+    else head += part;
+  }
+  return { organizationId: row.organization_id, head, tail: tail + '}', isComplete: !!row.is_complete, date: v.date };
+}
+
+/** `taskPageText` of the tasks of `fragments` (every field), for a viewer in `zone` at `nowMs`. */
+export function fragmentPageText(fragments: readonly TaskFragment[], zone: RequestZone, nowMs: number, hasMore: boolean): string {
+  const bounds = viewBounds(nowMs, zone);
+  let out = '{"data":[';
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i];
+    out += (i ? ',' : '') + f.head + '"' + taskViewOf(f.isComplete, f.date, bounds) + '"' + f.tail;
+  }
+  return out + '],"has_more":' + (hasMore ? 'true' : 'false') + '}';
+}

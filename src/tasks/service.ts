@@ -11,7 +11,7 @@
 import type { RequestContext } from '../context.js';
 import type { TaskRow } from '../db/schema.js';
 import { writeTransaction, type Executor } from '../db/executor.js';
-import { listTasks } from '../db/tasklist.repo.js';
+import { pickTaskKeys, tasksByKeys } from '../db/tasklist.repo.js';
 import { findTask, findTasks, lockMatchingTaskIds, taskIdsOfContact, taskIdsOfLead } from '../db/tasks.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { dateOnlyFromMs } from '../close/dates.js';
@@ -23,6 +23,7 @@ import { activityEvent, type NewEvent } from '../events/record.js';
 import { parseTaskQuery } from './filters.js';
 import { serializeTask, taskPageText, type TaskJson } from './serialize.js';
 import { viewBounds } from './views.js';
+import type { TaskFragments } from './fragments.js';
 import { CREATABLE_TYPES, TASK_MODEL, isTaskType, type TaskType } from './types.js';
 import { activitySnapshots, createTaskCompleted } from './completed.js';
 import { checkChangesFit, planUpdate, validateChanges } from './changes.js';
@@ -37,13 +38,17 @@ function notFound(): CloseError {
 
 /**
  * `GET /task/`: one page of tasks, `{"data": [...], "has_more": bool}` (D8, D10-D15),
- * as JSON text, each task projected to `fields` when given (`_fields`).
+ * as JSON text, each task projected to `fields` when given (`_fields`); whole tasks
+ * from `fragments` when given (`fragments.ts`, SQLite).
  */
-export async function listTaskPageText(ctx: RequestContext, params: Params, page: Page, fields: ReadonlySet<string> | null): Promise<string> {
+export async function listTaskPageText(ctx: RequestContext, params: Params, page: Page, fields: ReadonlySet<string> | null, fragments: TaskFragments | null = null): Promise<string> {
   const now = ctx.now();
   const q = parseTaskQuery(params, ctx.zone, viewBounds(now, ctx.zone));
-  const { rows, hasMore } = await listTasks(ctx.db.kysely, ctx.organizationId, q, ctx.zone, page);
-  return taskPageText(rows, ctx.zone, now, hasMore, fields);
+  const ex = ctx.db.kysely;
+  const { keys, hasMore } = await pickTaskKeys(ex, ctx.organizationId, q, ctx.zone, page);
+  // Whole tasks come from the per-task cache where there is one (SQLite: keys are rowids).
+  if (fragments && !fields) return fragments.pageText(ex, ctx.organizationId, keys as number[], ctx.zone, now, hasMore);
+  return taskPageText(await tasksByKeys(ex, ctx.organizationId, keys), ctx.zone, now, hasMore, fields);
 }
 
 /** `GET /task/{id}/`. @throws CloseError 404 when the organization has no such task (D26). */

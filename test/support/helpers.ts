@@ -22,6 +22,7 @@ import { createApiKey, createOrganization, createUser } from '../../src/crm/acco
 import type { RateLimitOptions } from '../../src/server/ratelimit.js';
 import type { AuthFailureLimitOptions } from '../../src/server/authlimit.js';
 import { ListCache } from '../../src/server/listcache.js';
+import { TaskFragments } from '../../src/tasks/fragments.js';
 import { insertTaskRows } from '../../src/db/tasks.repo.js';
 import type { Executor } from '../../src/db/executor.js';
 import type { TaskRow } from '../../src/db/schema.js';
@@ -70,6 +71,8 @@ export interface Harness {
   advance(ms?: number): void;
   /** The app's task-list response cache, to read its hit counts. */
   listCache: ListCache;
+  /** The app's per-task JSON cache (`tasks/fragments.ts`; null off SQLite), to read its hit counts. */
+  taskFragments: TaskFragments | null;
   /** The pinned clock itself, to share with a webhook delivery worker. */
   clock: () => number;
   /**
@@ -237,9 +240,11 @@ export async function harness(
   // Rate limits read the pinned clock too; suites that make thousands of requests in one
   // pinned instant turn them off unless they test them.
   const listCache = new ListCache();
+  const taskFragments = TaskFragments.for(db);
   const app = await buildApp({
     db,
     listCache,
+    taskFragments,
     clock: () => now,
     strictParams: opts.strictParams,
     rateLimit: opts.rateLimit ?? false,
@@ -252,6 +257,7 @@ export async function harness(
     backend: fresh.backend,
     dir,
     listCache,
+    taskFragments,
     orgId: org.id,
     user,
     colleague,

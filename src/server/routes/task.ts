@@ -31,7 +31,7 @@ export const taskRoutes: CloseRoute[] = [
     knownParams: TASK_LIST_PARAMS,
     handler: async ({ ctx, params, fields, settings }) => {
       const page = parsePage(params, TASK_PAGE_LIMITS);
-      return settings.listCache.get(ctx, ListCache.key(ctx, '/task/', params), async () => new JsonText(await listTaskPageText(ctx, params, page, fields)));
+      return settings.listCache.get(ctx, ListCache.key(ctx, '/task/', params), async () => new JsonText(await listTaskPageText(ctx, params, page, fields, settings.taskFragments)));
     },
   },
   {
