@@ -23,7 +23,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
-import { withMigrationLock, type DialectName } from './dialect.js';
+import { installRowTriggers, withMigrationLock, type DialectName } from './dialect.js';
 import { listenPostgres, type ListenHandlers, type StopListening } from './notify.js';
 import { acquireOwnerLock } from './ownerlock.js';
 import { RowChangeFeed, WriteCounter } from './changes.js';
@@ -262,39 +262,6 @@ function openSqlite(url: string, owner?: string): Db {
   };
 }
 
-/** The tables whose changed rows `RowChangeFeed` reports, and the columns whose update counts (all: null). */
-const FEED_TABLES: [string, string | null][] = [
-  ['tasks', null],
-  ['users', 'first_name, last_name'],
-  ['leads', 'name'],
-  ['contacts', 'name'],
-];
-
-/**
- * Creates, once per connection, the temporary triggers that report changed rows of
- * `FEED_TABLES` to `feed` (after insert: the new rowid; after update and delete: the
- * old one). Temporary triggers belong to this connection alone: other processes on the
- * same file neither run nor need them.
- */
-function installRowTriggers(raw: BetterSqlite3.Database, feed: RowChangeFeed): void {
-  if (installedFeeds.has(raw)) return;
-  raw.function('tasklane_row_changed', { deterministic: false, directOnly: true }, (table: unknown, rowid: unknown) => {
-    feed.changed(String(table), Number(rowid));
-    return null;
-  });
-  const statements: string[] = [];
-  for (const [table, columns] of FEED_TABLES) {
-    for (const [event, row] of [['insert', 'new'], ['update', 'old'], ['delete', 'old']] as const) {
-      const on = event === 'update' && columns ? `update of ${columns}` : event;
-      statements.push(
-        `create temp trigger if not exists tasklane_${table}_${event} after ${on} on main.${table} begin select tasklane_row_changed('${table}', ${row}.rowid); end;`,
-      );
-    }
-  }
-  raw.exec(statements.join('\n'));
-  installedFeeds.add(raw);
-}
-const installedFeeds = new WeakSet<BetterSqlite3.Database>();
 
 function openPostgres(url: string, opts: OpenDbOptions): Db {
   const pool = new pg.Pool({

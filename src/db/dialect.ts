@@ -15,6 +15,8 @@
  * every database.
  */
 import { sql, type Kysely } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { RowChangeFeed } from './changes.js';
 
 /** The SQL dialect a database speaks. PGlite is PostgreSQL. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -80,3 +82,37 @@ export async function emptyTables(dialect: DialectName, trx: Kysely<any>, tables
   await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
   for (const t of tables) await trx.deleteFrom(t).execute();
 }
+
+/** The tables whose changed rows `RowChangeFeed` reports, and the columns whose update counts (all: null). */
+const FEED_TABLES: [string, string | null][] = [
+  ['tasks', null],
+  ['users', 'first_name, last_name'],
+  ['leads', 'name'],
+  ['contacts', 'name'],
+];
+
+/**
+ * Creates, once per connection, the temporary triggers that report changed rows of
+ * `FEED_TABLES` to `feed` (after insert: the new rowid; after update and delete: the
+ * old one). Temporary triggers belong to this connection alone: other processes on the
+ * same file neither run nor need them.
+ */
+export function installRowTriggers(raw: BetterSqlite3.Database, feed: RowChangeFeed): void {
+  if (installedFeeds.has(raw)) return;
+  raw.function('tasklane_row_changed', { deterministic: false, directOnly: true }, (table: unknown, rowid: unknown) => {
+    feed.changed(String(table), Number(rowid));
+    return null;
+  });
+  const statements: string[] = [];
+  for (const [table, columns] of FEED_TABLES) {
+    for (const [event, row] of [['insert', 'new'], ['update', 'old'], ['delete', 'old']] as const) {
+      const on = event === 'update' && columns ? `update of ${columns}` : event;
+      statements.push(
+        `create temp trigger if not exists tasklane_${table}_${event} after ${on} on main.${table} begin select tasklane_row_changed('${table}', ${row}.rowid); end;`,
+      );
+    }
+  }
+  raw.exec(statements.join('\n'));
+  installedFeeds.add(raw);
+}
+const installedFeeds = new WeakSet<BetterSqlite3.Database>();
