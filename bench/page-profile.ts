@@ -71,3 +71,6 @@ await run(pages, true);
 const cpu = process.cpuUsage(c0);
 console.log(`${args.workload} (task cache ${fragments ? args.cache : 'off'}): ${pages} pages, ${(tPage / pages).toFixed(3)} ms/page, CPU ${((cpu.user + cpu.system) / 1000 / pages).toFixed(3)} ms/page, ${Math.round(bytes / pages)} bytes/page`);
 await db.close();
+(globalThis as { gc?: () => void }).gc?.();
+const mem = process.memoryUsage();
+console.log(`memory: rss ${Math.round(mem.rss / 1e6)} MB, heap used ${Math.round(mem.heapUsed / 1e6)} MB of ${Math.round(mem.heapTotal / 1e6)} MB, external ${Math.round(mem.external / 1e6)} MB, kept texts ${fragments?.size ?? 0}`);

@@ -34,8 +34,17 @@ function asText(value: unknown): JsonText {
   return value instanceof JsonText ? value : new JsonText(JSON.stringify(value));
 }
 
+/** Keys computed once and remembered, to keep their answer when asked again; past it the memory starts over. */
+const MAX_SEEN = 4096;
+
 export class ListCache {
   private readonly entries = new Map<string, { token: string; text: string }>();
+  /**
+   * Keys computed once but not kept: an answer is kept from its second computation on,
+   * so lists asked once (a parameter of their own, a one-off filter) never push the
+   * repeated ones out, nor fill the heap with pages nobody asks again.
+   */
+  private readonly seen = new Set<string>();
   /** How many answers came from the cache, and how many were computed (for tests and tuning). */
   readonly stats = { hits: 0, misses: 0 };
 
@@ -49,7 +58,7 @@ export class ListCache {
 
   /**
    * The cached answer for `key`, or the one `compute` gives (a value, or `JsonText`
-   * to keep as is; then kept), as JSON text.
+   * to keep as is; kept when `key` was computed before), as JSON text.
    * Without a change token `compute` runs every time and nothing is kept.
    */
   async get(ctx: RequestContext, key: string, compute: () => Promise<unknown>): Promise<JsonText> {
@@ -65,8 +74,13 @@ export class ListCache {
     }
     this.stats.misses++;
     const { text } = asText(await compute());
-    // Only keep it when nothing was written while it was computed.
-    if (ctx.db.changeToken!(ctx.organizationId) === token) {
+    // Only keep it when asked before (kept under an older token, or seen once), and when
+    // nothing was written while it was computed.
+    if (!hit && !this.seen.has(key)) {
+      if (this.seen.size >= MAX_SEEN) this.seen.clear();
+      this.seen.add(key);
+    } else if (ctx.db.changeToken!(ctx.organizationId) === token) {
+      this.seen.delete(key);
       this.entries.delete(key);
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, { token, text });

@@ -28,6 +28,11 @@ export const DEFAULT_MAX_FRAGMENTS = 20_000;
 
 export class TaskFragments {
   private readonly kept = new Map<number, TaskFragment>();
+  /**
+   * Rows whose text was made once and not kept: a text is kept from the second time its
+   * row is on a page, so one-off pages (a rare filter) do not churn the kept ones out.
+   */
+  private readonly seen = new Set<number>();
   /** Changes heard so far: text made across a change is not kept. */
   private changes = 0;
   private othersSeen = 0;
@@ -66,6 +71,7 @@ export class TaskFragments {
     this.stopListening?.();
     this.stopListening = null;
     this.kept.clear();
+    this.seen.clear();
   }
 
   /** How many texts are kept now. */
@@ -109,9 +115,12 @@ export class TaskFragments {
         if (found[i] !== undefined) continue;
         const row = rows.get(rowids[i]);
         if (!row) continue;
-        const f = taskFragment(row);
+        const again = this.seen.has(rowids[i]);
+        const f = taskFragment(row, keep && again);
         found[i] = f;
-        if (keep) this.keep(rowids[i], f);
+        if (!keep) continue;
+        if (again) this.keep(rowids[i], f);
+        else this.sawOnce(rowids[i]);
       }
     }
     const fragments: TaskFragment[] = [];
@@ -119,7 +128,13 @@ export class TaskFragments {
     return fragmentPageText(fragments, zone, nowMs, hasMore);
   }
 
+  private sawOnce(rowid: number): void {
+    if (this.seen.size >= 4 * this.max) this.seen.clear();
+    this.seen.add(rowid);
+  }
+
   private keep(rowid: number, f: TaskFragment): void {
+    this.seen.delete(rowid);
     if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value!);
     this.kept.set(rowid, f);
   }

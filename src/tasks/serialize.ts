@@ -183,8 +183,8 @@ export interface TaskFragment {
   date: CloseDate;
 }
 
-/** The `TaskFragment` of `row`. */
-export function taskFragment(row: TaskWithNames): TaskFragment {
+/** The `TaskFragment` of `row`; `toKeep`: its text copied flat (`flat`), to be kept. */
+export function taskFragment(row: TaskWithNames, toKeep = false): TaskFragment {
   const v = rowView(row, null as unknown as ViewBounds); // `view` is not computed here
   let head = '{';
   let tail = '';
@@ -204,7 +204,16 @@ export function taskFragment(row: TaskWithNames): TaskFragment {
     if (afterView) tail += part;
     else head += part;
   }
-  return { organizationId: row.organization_id, head, tail: tail + '}', isComplete: !!row.is_complete, date: v.date };
+  return { organizationId: row.organization_id, head: toKeep ? flat(head) : head, tail: toKeep ? flat(tail + '}') : tail + '}', isComplete: !!row.is_complete, date: v.date };
+}
+
+/**
+ * `text` as one flat string: text built by `+=` is a tree of its parts, which holds
+ * every part (each row value) alive and takes several times the memory of its
+ * characters; a kept text is copied out once.
+ */
+function flat(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /** `taskPageText` of the tasks of `fragments` (every field), for a viewer in `zone` at `nowMs`. */

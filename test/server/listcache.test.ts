@@ -27,9 +27,12 @@ after(() => h.close());
 const cacheOf = (hh: Harness): ListCache => hh.listCache;
 const texts = async (q = '') => (await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}${q}`)).body.data.map((t) => t.text);
 
-test('a repeated list is a cache hit on SQLite, and equal everywhere', async () => {
+test('a list asked again is kept from its second computation on, a cache hit on SQLite after, and equal everywhere', async () => {
   await makeTask(h, { lead_id: lead, text: 'first', date: '2026-03-08' });
+  const once = await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}`);
   const a = await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}`);
+  assert.equal(a.raw, once.raw);
+  assert.equal(cacheOf(h).stats.hits, 0, 'a list computed once is not kept');
   const hits = cacheOf(h).stats.hits;
   const b = await h.req<typeof LeadTaskList>('GET', `/api/v1/task/?lead_id=${lead}`);
   assert.equal(b.raw, a.raw);
@@ -70,6 +73,7 @@ test('the clock passing midnight and another zone change the answer', async () =
 
 test("a write in another organization leaves this organization's cached pages cached; its own writes and unscoped writes do not (issue 12)", async () => {
   const url = `/api/v1/task/?lead_id=${lead}&_order_by=date`;
+  await h.req('GET', url);
   const first = await h.req('GET', url);
   const hits = () => cacheOf(h).stats.hits;
   const again = async () => {

@@ -177,8 +177,8 @@ test(`/metrics: requests by route pattern, latency, list cache, webhook outbox, 
     const task = await makeTask(h, { lead_id: lead, text: 'Metric me', date: '2026-03-10' });
     await h.req('GET', `/api/v1/task/${task.id}/`);
     await h.req('GET', '/api/v1/task/task_doesnotexist/');
-    await h.req('GET', '/api/v1/task/?view=inbox');
-    await h.req('GET', '/api/v1/task/?view=inbox');
+    // The third is a cache hit on SQLite: a list is kept from its second computation on.
+    for (let i = 0; i < 3; i++) await h.req('GET', '/api/v1/task/?view=inbox');
     await h.req('GET', '/no/such/page');
     await h.req('POST', '/api/v1/webhook/', { body: { url: 'http://127.0.0.1:9/hook', events: [{ object_type: 'task.lead', action: 'updated' }] } });
     await h.req('PUT', `/api/v1/task/${task.id}/`, { body: { text: 'Metric me again' } });
@@ -190,11 +190,11 @@ test(`/metrics: requests by route pattern, latency, list cache, webhook outbox, 
     assert.equal(sample(text, 'tasklane_http_requests_total', { route: '/api/v1/task/:id/', method: 'GET', status_code: '404' }), 1);
     assert.equal(sample(text, 'tasklane_http_requests_total', { route: 'unmatched', method: 'GET', status_code: '404' }), 1);
     assert.ok(!text.includes(task.id) && !text.includes('/no/such/page'), 'no raw URL becomes a label');
-    assert.equal(sample(text, 'tasklane_http_request_duration_seconds_count', { route: '/api/v1/task/', method: 'GET' }), 2);
+    assert.equal(sample(text, 'tasklane_http_request_duration_seconds_count', { route: '/api/v1/task/', method: 'GET' }), 3);
     assert.equal(sample(text, 'tasklane_list_cache_requests_total', { result: 'hit' }), h.listCache.stats.hits);
     assert.equal(sample(text, 'tasklane_list_cache_requests_total', { result: 'miss' }), h.listCache.stats.misses);
     // Only SQLite can tell that nothing changed between two lists (`Db.changeToken`).
-    if (backend === 'sqlite') assert.ok(h.listCache.stats.hits >= 1, 'the second inbox list was a hit');
+    if (backend === 'sqlite') assert.ok(h.listCache.stats.hits >= 1, 'the third inbox list was a hit');
     assert.equal(sample(text, 'tasklane_webhook_outbox_pending'), 1, 'the update queued one delivery');
     assert.ok((sample(text, 'process_resident_memory_bytes') ?? 0) > 0);
     assert.ok(sample(text, 'nodejs_eventloop_lag_seconds') !== undefined);
