@@ -48,6 +48,8 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
     onPass: metrics ? (stats) => metrics.recordDeliveries(stats) : undefined,
   });
   const pruning = startEventPruning(db, { logger: app.log });
+  // SQLite: WAL checkpoints in a worker thread, not inside the requests that write (issue 12).
+  const stopCheckpoints = db.startBackgroundCheckpoints?.((message) => app.log.warn({ err: message }, 'background WAL checkpoint failed; the next is tried'));
   // Graceful shutdown (issue 11): stop accepting, let requests and webhook attempts in
   // flight finish for at most SHUTDOWN_TIMEOUT_SECONDS, then close what is left, close
   // the database and exit 0. A second signal ends the process at once.
@@ -66,6 +68,7 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
     await bounded(Promise.all([app.close(), worker.stop(), pruning.stop()]));
     clearTimeout(timer);
     await store?.close();
+    await stopCheckpoints?.();
     await db.close();
     app.log.info({ timed_out: timedOut }, 'shut down');
     process.exit(0);

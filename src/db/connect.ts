@@ -27,6 +27,7 @@ import { installRowTriggers, withMigrationLock, type DialectName } from './diale
 import { listenPostgres, type ListenHandlers, type StopListening } from './notify.js';
 import { acquireOwnerLock } from './ownerlock.js';
 import { RowChangeFeed, WriteCounter } from './changes.js';
+import { startBackgroundCheckpoints } from './checkpoint.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
@@ -69,6 +70,11 @@ export interface Db {
    * connection changes (`changes.ts` `RowChangeFeed`). Absent on PostgreSQL.
    */
   rowChanges?: RowChangeFeed;
+  /**
+   * SQLite file: starts WAL checkpoints in a worker thread, off the request path
+   * (`checkpoint.ts`); `serve` calls it. The returned function stops them.
+   */
+  startBackgroundCheckpoints?: (onError?: (message: string) => void) => () => Promise<void>;
   /** PostgreSQL: the connection pool's use now (for metrics). */
   poolStats?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
@@ -252,6 +258,13 @@ function openSqlite(url: string, owner?: string): Db {
     changeToken: (organizationId) => `${writes.token(organizationId)}:${dataVersion.get()}`,
     scopeWrites: (organizationId, fn) => writes.within(organizationId, fn),
     rowChanges,
+    startBackgroundCheckpoints:
+      path === ':memory:'
+        ? undefined
+        : (onError) => {
+            const c = startBackgroundCheckpoints(raw, path, undefined, onError);
+            return () => c.stop();
+          },
     close: async () => {
       try {
         await kysely.destroy();

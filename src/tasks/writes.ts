@@ -11,7 +11,7 @@
  */
 import type { TaskRow } from '../db/schema.js';
 import { lockRows, type Executor } from '../db/executor.js';
-import { deleteTaskRows, findTasks, insertTaskRows, insertTaskRowsIgnoringExisting, updateTaskRow, updateTaskRows, type TaskWithNames } from '../db/tasks.repo.js';
+import { deleteTaskRows, findTasks, insertTaskRows, insertTaskRowsIgnoringExisting, updateTaskRow, updateTaskRows, withPatchedNames, type TaskWithNames } from '../db/tasks.repo.js';
 import { UTC_ZONE } from '../close/zone.js';
 import { recordEvents, taskEvent, type EventSource, type NewEvent, type TaskJson } from '../events/record.js';
 import { serializeTask } from './serialize.js';
@@ -70,6 +70,13 @@ export async function insertTasks(ex: Executor, source: EventSource, inserts: Ta
   return out;
 }
 
+/** `before` with the columns of `patch` set (Kysely leaves `undefined` values out of an UPDATE, so does this). */
+function patchedRow(before: TaskWithNames, patch: Partial<TaskRow> | null): TaskRow {
+  const row: TaskRow = { ...before };
+  if (patch) for (const [k, v] of Object.entries(patch)) if (v !== undefined) (row as unknown as Record<string, unknown>)[k] = v;
+  return row;
+}
+
 /** A change to one task: the task as read (locked) before, and what to set. */
 export interface TaskUpdate {
   before: TaskWithNames;
@@ -101,7 +108,14 @@ export async function updateTasks(ex: Executor, source: EventSource, updates: Ta
     if (g.ids.length === 1) await updateTaskRow(ex, g.ids[0], g.patch);
     else await updateTaskRows(ex, source.organizationId, g.ids, g.patch);
   }
-  const after = new Map((await findTasks(ex, source.organizationId, updates.map((u) => u.before.id))).map((r) => [r.id, r]));
+  // The rows as written: each locked row as read, with its patch (names read only where
+  // an id changed), rather than reading all of them back.
+  const patched = await withPatchedNames(
+    ex,
+    updates.map((u) => u.before),
+    updates.map((u) => patchedRow(u.before, u.patch)),
+  );
+  const after = new Map(patched.map((r) => [r.id, r]));
   const events: (NewEvent | null)[] = [];
   for (const u of updates) {
     const now = after.get(u.before.id);
