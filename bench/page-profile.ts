@@ -4,7 +4,7 @@
  * (`--cache N` texts, 0: off) or without, for the inbox of random users, varied filters and deep pages, on the benchmark dataset
  * (`npm run bench` generates it). Run with `--cpu-prof` to see the top functions.
  *
- * Usage: node --import tsx bench/page-profile.ts [--tasks 1000000] [--pages 2000] [--workload inbox|inbox-user|varied|skip5000|skip49000] [--cache 20000]
+ * Usage: node --import tsx bench/page-profile.ts [--tasks 1000000] [--pages 2000] [--workload inbox|inbox-user|fields|varied|skip5000|skip49000] [--cache 20000]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { listTaskPageText } from '../src/tasks/service.js';
 import { TaskFragments } from '../src/tasks/fragments.js';
 import type { RequestContext } from '../src/context.js';
 import { ianaZone } from '../src/close/zone.js';
-import { paramsFromQueryString, parsePage } from '../src/close/params.js';
+import { paramsFromQueryString, parseFields, parsePage } from '../src/close/params.js';
 import type { Dataset } from './generate.js';
 import { variedFilters } from './workloads.js';
 
@@ -41,7 +41,7 @@ function request(n: number): { orgId: string; tz: string; query: string } {
     case 'skip49000':
       return { orgId: ds.orgs[o].id, tz: user.timezone, query: '_type=all&_limit=100&_skip=49000' };
     default:
-      return { orgId: ds.orgs[o].id, tz: user.timezone, query: args.workload === 'inbox-user' ? `view=inbox&_limit=100&assigned_to=${user.id}` : 'view=inbox&_limit=100' };
+      return { orgId: ds.orgs[o].id, tz: user.timezone, query: args.workload === 'fields' ? 'view=inbox&_limit=100&_fields=id,text' : args.workload === 'inbox-user' ? `view=inbox&_limit=100&assigned_to=${user.id}` : 'view=inbox&_limit=100' };
   }
 }
 
@@ -58,7 +58,7 @@ const run = async (count: number, measure: boolean) => {
     const page = parsePage(params, { defaultLimit: 100, maxLimit: 1000 });
     const ctx = { db, organizationId: r.orgId, userId: '', apiKeyId: null, zone, now: () => now, requestId: null, requestMethod: null, requestPath: null } satisfies RequestContext;
     const t0 = performance.now();
-    const text = await listTaskPageText(ctx, params, page, null, fragments);
+    const text = await listTaskPageText(ctx, params, page, parseFields(params), fragments);
     if (measure) {
       tPage += performance.now() - t0;
       bytes += text.length;

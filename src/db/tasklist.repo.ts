@@ -186,11 +186,12 @@ export async function pickTaskKeys(
 
 /**
  * The organization's tasks named by row keys (`pickTaskKeys`), with names, in the
- * order of `keys`; a task deleted since it was picked is left out.
+ * order of `keys`; a task deleted since it was picked is left out. With `fields`, only
+ * what those wire fields need is read (`findTasksBy`).
  */
-export async function tasksByKeys(ex: Executor, organizationId: string, keys: readonly (string | number)[]): Promise<TaskWithNames[]> {
+export async function tasksByKeys(ex: Executor, organizationId: string, keys: readonly (string | number)[], fields: ReadonlySet<string> | null = null): Promise<TaskWithNames[]> {
   if (!keys.length) return [];
-  const fetched = await findTasksBy(ex, organizationId, rowKeyOf(ex), keys);
+  const fetched = await findTasksBy(ex, organizationId, rowKeyOf(ex), keys, fields);
   const rows: TaskWithNames[] = [];
   for (const k of keys) {
     const r = fetched.get(k);

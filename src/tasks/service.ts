@@ -48,7 +48,7 @@ export async function listTaskPageText(ctx: RequestContext, params: Params, page
   const { keys, hasMore } = await pickTaskKeys(ex, ctx.organizationId, q, ctx.zone, page);
   // Whole tasks come from the per-task cache where there is one (SQLite: keys are rowids).
   if (fragments && !fields) return fragments.pageText(ex, ctx.organizationId, keys as number[], ctx.zone, now, hasMore);
-  return taskPageText(await tasksByKeys(ex, ctx.organizationId, keys), ctx.zone, now, hasMore, fields);
+  return taskPageText(await tasksByKeys(ex, ctx.organizationId, keys, fields), ctx.zone, now, hasMore, fields);
 }
 
 /** `GET /task/{id}/`. @throws CloseError 404 when the organization has no such task (D26). */

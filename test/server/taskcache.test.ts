@@ -119,3 +119,14 @@ test('a commit by another connection to the same file shows at once', { skip: fa
   }
   assert.ok(textsOf((await samePages())[0]).includes('from another process'));
 });
+
+test('a _fields page reads only what its fields need and equals the whole page cut to those fields, whatever the names', async () => {
+  for (const f of ['id,text', 'id,view,due_date', 'assigned_to_name,lead_name,contact_name,updated_by_name,created_by_name', '__proto__,constructor,toString,id', 'phone,local_phone,id,priority']) {
+    const whole = JSON.parse((await h.req('GET', `/api/v1/task/?_type=all&lead_id=${lead}&fresh=${n++}`)).raw).data as Record<string, unknown>[];
+    const r = await h.req('GET', `/api/v1/task/?_type=all&lead_id=${lead}&_fields=${f}&fresh=${n++}`);
+    assert.equal(r.status, 200, r.raw);
+    const wanted = new Set(f.split(','));
+    const cut = whole.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => wanted.has(k))));
+    assert.deepEqual(JSON.parse(r.raw).data, cut, `_fields=${f}`);
+  }
+});
