@@ -236,9 +236,8 @@ function openSqlite(url: string, owner?: string): Db {
   // Another process (a short CLI command beside the running server) may hold the write
   // lock briefly: wait for it up to 5 s rather than fail; `writeTransaction` retries past it.
   raw.pragma('busy_timeout = 5000');
-  // Reads through a memory map skip a copy per page (the mapped file is not the
-  // process's own memory); 32 MiB of page cache holds a large write transaction's
-  // dirty pages (a 1000-task bulk update dirties about 10 MiB). Both only change speed.
+  // Reads go through a memory map (not the process's own memory); 32 MiB of page cache
+  // holds a 1000-task bulk update's dirty pages (about 10 MiB). Both only change speed.
   raw.pragma('mmap_size = 1073741824');
   raw.pragma('cache_size = -32768');
   // Table statistics steer the planner to the right index; refresh them when stale,
@@ -259,13 +258,7 @@ function openSqlite(url: string, owner?: string): Db {
     changeToken: (organizationId) => `${writes.token(organizationId)}:${dataVersion.get()}`,
     scopeWrites: (organizationId, fn) => writes.within(organizationId, fn),
     rowChanges,
-    startBackgroundCheckpoints:
-      path === ':memory:'
-        ? undefined
-        : (onError) => {
-            const c = startBackgroundCheckpoints(raw, path, undefined, onError);
-            return () => c.stop();
-          },
+    startBackgroundCheckpoints: path === ':memory:' ? undefined : (onError) => startBackgroundCheckpoints(raw, path, undefined, onError).stop,
     close: async () => {
       try {
         await kysely.destroy();

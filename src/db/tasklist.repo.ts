@@ -16,6 +16,7 @@
  * no loop compares, the `skip` rows before the page (issue 12).
  */
 import type { Executor } from './executor.js';
+import { sql } from 'kysely';
 import { applySelection, findTasksBy, rowKeyColumn, rowKeyOf, type TaskSelection, type TaskWithNames } from './tasks.repo.js';
 import { localMidnightMs } from '../close/localday.js';
 import type { RequestZone } from '../close/zone.js';
@@ -113,17 +114,167 @@ async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection,
   return { ...at, days: groups[lo].n, times: skip - start - groups[lo].n };
 }
 
+/** A day in ms. */
+const DAY_MS = 86_400_000;
+
+/**
+ * What a deep `_skip` in date order needs to know of a selection, whatever the
+ * viewer's zone: its date-only day groups in stream order with their sizes, and how
+ * many date-time rows fall on each UTC day. Made from two grouped statements; valid
+ * while the organization's data is unchanged (`DeepPageMemo` keeps it under the
+ * organization's change token).
+ */
+interface DayHistogram {
+  /** Date-only day groups in stream order: stored day (ms) and size. */
+  groups: { day: number; n: number }[];
+  /** Date-only rows before group j, in stream order. */
+  before: number[];
+  /** UTC days (midnight ms, ascending) with date-time rows, and the date-time rows before each. */
+  utcDays: number[];
+  timesBeforeDay: number[];
+  totalTimes: number;
+}
+
+/**
+ * Day histograms of selections (`DayHistogram`), kept under the change token they were
+ * made under, so deep pages of the same selection in any zone find their offsets
+ * from memory plus a few counts of at most one day of rows each. A histogram is made
+ * from the second deep page of a selection under one token on (the first finds its
+ * offsets by range counts): under steady writes the token moves on before it would pay.
+ */
+export class DeepPageMemo {
+  private readonly kept = new Map<string, { token: string; h: DayHistogram }>();
+  private readonly asked = new Map<string, string>();
+
+  /** The histogram of `key` under `token`, or null; `wanted` tells whether to make one now. */
+  find(token: string, key: string): { h: DayHistogram | null; wanted: boolean } {
+    const k = this.kept.get(key);
+    if (k && k.token === token) return { h: k.h, wanted: false };
+    const wanted = this.asked.get(key) === token;
+    if (!wanted) {
+      if (this.asked.size >= 1024) this.asked.clear();
+      this.asked.set(key, token);
+    }
+    return { h: null, wanted };
+  }
+
+  keep(token: string, key: string, h: DayHistogram): void {
+    if (this.kept.size >= 64) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(key, { token, h });
+  }
+}
+
+/** `a` floored to its UTC day, in SQL (the same on SQLite and PostgreSQL, negative instants included). */
+const utcDayOf = sql<number>`tasks.date_ms - (((tasks.date_ms % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS})`;
+
+async function makeHistogram(ex: Executor, organizationId: string, q: TaskSelection, desc: boolean): Promise<DayHistogram> {
+  const dir = desc ? 'desc' : 'asc';
+  const groupRows = await applySelection(ex.selectFrom('tasks').select((eb) => ['tasks.date_ms', eb.fn.countAll<number>().as('n')]), organizationId, q, 1)
+    .groupBy('tasks.date_ms')
+    .orderBy('tasks.date_ms', dir)
+    .execute();
+  const dayRows = await applySelection(ex.selectFrom('tasks').select((eb) => [utcDayOf.as('d'), eb.fn.countAll<number>().as('n')]), organizationId, q, 0)
+    .groupBy(utcDayOf)
+    .orderBy(utcDayOf)
+    .execute();
+  const groups = groupRows.map((g) => ({ day: Number(g.date_ms), n: Number(g.n) }));
+  const before: number[] = [];
+  let sum = 0;
+  for (const g of groups) {
+    before.push(sum);
+    sum += g.n;
+  }
+  const utcDays: number[] = [];
+  const timesBeforeDay: number[] = [];
+  let times = 0;
+  for (const r of dayRows) {
+    utcDays.push(Number(r.d));
+    timesBeforeDay.push(times);
+    times += Number(r.n);
+  }
+  return { groups, before, utcDays, timesBeforeDay, totalTimes: times };
+}
+
+/**
+ * `splitSkip` from a histogram: the same offsets, found by a binary search over the
+ * day groups where the date-time rows before a group's midnight are the histogram's
+ * count before that UTC day plus one count of that day's rows before the midnight.
+ */
+async function splitSkipByHistogram(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean, h: DayHistogram): Promise<StreamOffsets> {
+  const bound = (j: number) => localMidnightMs(h.groups[j].day, zone);
+  // Date-time rows with date_ms < b.
+  const timesBelow = async (b: number): Promise<number> => {
+    const dayStart = b - (((b % DAY_MS) + DAY_MS) % DAY_MS);
+    let lo = 0;
+    let hi = h.utcDays.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h.utcDays[mid] < dayStart) lo = mid + 1;
+      else hi = mid;
+    }
+    const beforeDay = lo < h.utcDays.length ? h.timesBeforeDay[lo] : h.totalTimes;
+    if (b === dayStart || h.utcDays[lo] !== dayStart) return beforeDay;
+    const qb = applySelection(ex.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')), organizationId, q, 0)
+      .where('tasks.date_ms', '>=', dayStart)
+      .where('tasks.date_ms', '<', b);
+    return beforeDay + Number((await qb.executeTakeFirstOrThrow()).n);
+  };
+  // Date-time rows before group j in stream order: ascending `< b_j`, descending `>= b_j`.
+  const timesBefore = async (j: number) => {
+    const below = await timesBelow(bound(j));
+    return desc ? h.totalTimes - below : below;
+  };
+  let lo = -1;
+  let tLo = 0;
+  let hi = h.groups.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const tMid = await timesBefore(mid);
+    if (h.before[mid] + tMid <= skip) {
+      lo = mid;
+      tLo = tMid;
+    } else hi = mid;
+  }
+  if (lo < 0) return { days: 0, dayFrom: null, times: skip, timeFrom: null };
+  const at = { dayFrom: h.groups[lo].day, timeFrom: bound(lo) };
+  const start = h.before[lo] + tLo;
+  if (skip < start + h.groups[lo].n) return { ...at, days: skip - start, times: 0 };
+  // Past the group: the date-time rows from its midnight on; `times` counts from there.
+  return { ...at, days: h.groups[lo].n, times: skip - start - h.groups[lo].n };
+}
+
+/** Where a deep page begins: from a kept (or newly made) histogram when `memo` allows, else by range counts. */
+async function deepOffsets(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean, memo?: MemoUse): Promise<StreamOffsets> {
+  if (memo) {
+    const key = `${organizationId}\u0000${JSON.stringify(q)}`;
+    let { h, wanted } = memo.memo.find(memo.token, key);
+    if (!h && wanted) {
+      h = await makeHistogram(ex, organizationId, q, desc);
+      if (memo.tokenNow() === memo.token) memo.memo.keep(memo.token, key, h);
+    }
+    if (h) return splitSkipByHistogram(ex, organizationId, q, zone, skip, desc, h);
+  }
+  return splitSkip(ex, organizationId, q, zone, skip, desc);
+}
+
+/** A `DeepPageMemo` to use, with the organization's change token now and how to read it again. */
+export interface MemoUse {
+  memo: DeepPageMemo;
+  token: string;
+  tokenNow: () => string | undefined;
+}
+
 /**
  * The tasks from `skip` to `skip + limit` (one more, to know `has_more`) in `date`
  * order (D14, D17): both streams read in stored order straight from a covering index
  * (from the offsets `splitSkip` finds for a deep page) and merged here: date-only
  * first at equal instants, then stored value, then id.
  */
-async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, page: { limit: number; skip: number }): Promise<Picked[]> {
+async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, page: { limit: number; skip: number }, memo?: MemoUse): Promise<Picked[]> {
   const desc = q.orderBy === '-date';
   const dir = desc ? 'desc' : 'asc';
   const shallow = page.skip <= SHALLOW_SKIP;
-  const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await splitSkip(ex, organizationId, q, zone, page.skip, desc);
+  const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await deepOffsets(ex, organizationId, q, zone, page.skip, desc, memo);
   const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
   const stream = async (kind: 0 | 1, from: number | null, offset: number): Promise<Picked[]> => {
     let qb = applySelection(ex.selectFrom('tasks').select([rowKeyColumn(ex), 'tasks.date_ms']), organizationId, q, kind);
@@ -165,10 +316,11 @@ export async function pickTaskKeys(
   q: TaskSelection,
   zone: RequestZone,
   page: { limit: number; skip: number },
+  memo?: MemoUse,
 ): Promise<{ keys: (string | number)[]; hasMore: boolean }> {
   let keys: (string | number)[];
   if (q.orderBy === 'date' || q.orderBy === '-date') {
-    keys = (await pickByDate(ex, organizationId, q, zone, page)).map((p) => p.key);
+    keys = (await pickByDate(ex, organizationId, q, zone, page, memo)).map((p) => p.key);
   } else {
     const dir = q.orderBy === '-date_created' ? 'desc' : 'asc';
     const rows = await applySelection(ex.selectFrom('tasks').select(rowKeyColumn(ex)), organizationId, q)

@@ -11,7 +11,8 @@
 import type { RequestContext } from '../context.js';
 import type { TaskRow } from '../db/schema.js';
 import { writeTransaction, type Executor } from '../db/executor.js';
-import { pickTaskKeys, tasksByKeys } from '../db/tasklist.repo.js';
+import { DeepPageMemo, pickTaskKeys, tasksByKeys, type MemoUse } from '../db/tasklist.repo.js';
+import type { Db } from '../db/connect.js';
 import { findTask, findTasks, lockMatchingTaskIds, taskIdsOfContact, taskIdsOfLead } from '../db/tasks.repo.js';
 import { CloseError, FIELD_TEXT } from '../close/errors.js';
 import { dateOnlyFromMs } from '../close/dates.js';
@@ -45,10 +46,24 @@ export async function listTaskPageText(ctx: RequestContext, params: Params, page
   const now = ctx.now();
   const q = parseTaskQuery(params, ctx.zone, viewBounds(now, ctx.zone));
   const ex = ctx.db.kysely;
-  const { keys, hasMore } = await pickTaskKeys(ex, ctx.organizationId, q, ctx.zone, page);
+  const { keys, hasMore } = await pickTaskKeys(ex, ctx.organizationId, q, ctx.zone, page, deepPageMemo(ctx));
   // Whole tasks come from the per-task cache where there is one (SQLite: keys are rowids).
   if (fragments && !fields) return fragments.pageText(ex, ctx.organizationId, keys as number[], ctx.zone, now, hasMore);
   return taskPageText(await tasksByKeys(ex, ctx.organizationId, keys, fields), ctx.zone, now, hasMore, fields);
+}
+
+const deepPageMemos = new WeakMap<Db, DeepPageMemo>();
+
+/**
+ * The deep-page memo of the request's database under its organization's change token
+ * (`tasklist.repo.ts` `DeepPageMemo`); none where the database has no token (PostgreSQL).
+ */
+function deepPageMemo(ctx: RequestContext): MemoUse | undefined {
+  const token = ctx.db.changeToken?.(ctx.organizationId);
+  if (token === undefined) return undefined;
+  let memo = deepPageMemos.get(ctx.db);
+  if (!memo) deepPageMemos.set(ctx.db, (memo = new DeepPageMemo()));
+  return { memo, token, tokenNow: () => ctx.db.changeToken?.(ctx.organizationId) };
 }
 
 /** `GET /task/{id}/`. @throws CloseError 404 when the organization has no such task (D26). */

@@ -1,0 +1,163 @@
+/**
+ * Task rows read with the current names of what they point to (reference §10.1): by id
+ * or by a list's row keys, whole or only the columns a `_fields` list needs, and rows
+ * just written with their names carried over (issue 12). Part of the task repository
+ * (`tasks.repo.ts` re-exports it).
+ */
+import { sql } from 'kysely';
+import type { TaskRow } from './schema.js';
+import { isSqlite, type Executor } from './executor.js';
+import type { TaskWithNames } from './tasks.repo.js';
+
+/** `first_name last_name` trimmed, as `withNames` makes it; null when the user row is missing. */
+export function fullName(first: string | null, last: string | null): string | null {
+  return first === null ? null : `${first} ${last}`.trim();
+}
+
+/**
+ * How a list's statements name the rows of a page between picking and fetching them:
+ * SQLite's `rowid` (one b-tree descent per row, and a number instead of a 48-character
+ * string to read from the index), else the primary key `id` (issue 12).
+ */
+export type RowKey = 'rowid' | 'id';
+
+/** The `RowKey` of `ex`'s database. */
+export function rowKeyOf(ex: Executor): RowKey {
+  return isSqlite(ex) ? 'rowid' : 'id';
+}
+
+/** The row key column of `tasks` (aliased `alias`) as a selectable expression named `key`. */
+export function rowKeyColumn(ex: Executor, table = 'tasks') {
+  return rowKeyOf(ex) === 'rowid' ? sql<number>`${sql.ref(table)}.rowid`.as('key') : sql<string>`${sql.ref(table + '.id')}`.as('key');
+}
+
+/**
+ * Tasks of the organization with the given ids, with the current names of their users,
+ * lead and contact, in one statement (primary-key joins; names as `withNames` makes
+ * them), in no particular order. The organization is checked here, as in `rowsByIds`.
+ */
+export async function findTasks(ex: Executor, organizationId: string, ids: readonly string[]): Promise<TaskWithNames[]> {
+  return [...(await findTasksBy(ex, organizationId, 'id', ids)).values()];
+}
+
+/**
+ * Wire fields of a task (`tasks/serialize.ts`) and the columns each is computed from;
+ * a field not here comes from `extra`. `*_name` fields also need their join.
+ */
+const FIELD_COLUMNS: Record<string, readonly (keyof TaskRow)[]> = {
+  _type: ['type'],
+  assigned_to: ['assigned_to'],
+  assigned_to_name: ['assigned_to'],
+  contact_id: ['contact_id'],
+  contact_name: ['contact_id'],
+  created_by: ['created_by'],
+  created_by_name: ['created_by'],
+  date: ['date_ms', 'date_is_day'],
+  date_created: ['date_created'],
+  date_updated: ['date_updated'],
+  due_date: ['date_ms', 'date_is_day', 'is_dateless'],
+  id: ['id'],
+  is_complete: ['is_complete'],
+  is_dateless: ['is_dateless'],
+  lead_id: ['lead_id'],
+  lead_name: ['lead_id'],
+  object_id: ['object_id'],
+  object_type: ['object_type'],
+  organization_id: ['organization_id'],
+  priority: ['priority'],
+  resolution: ['resolution'],
+  text: ['text'],
+  updated_by: ['updated_by'],
+  updated_by_name: ['updated_by'],
+  view: ['is_complete', 'date_ms', 'date_is_day'],
+};
+
+/**
+ * As `findTasks`, the rows named by `key` values (`rowKeyOf`: SQLite rowids from a
+ * list's picking statements, or ids), by key value. With `fields` (a `_fields` list),
+ * only the columns and joins those fields are computed from are read (issue 12: a
+ * projection costs less than the whole task); the other properties of the rows are
+ * then absent.
+ */
+export async function findTasksBy(
+  ex: Executor,
+  organizationId: string,
+  key: RowKey,
+  values: readonly (string | number)[],
+  fields: ReadonlySet<string> | null = null,
+): Promise<Map<string | number, TaskWithNames>> {
+  const out = new Map<string | number, TaskWithNames>();
+  if (!values.length) return out;
+  const all = fields === null;
+  const wants = (f: string) => all || fields.has(f);
+  // Always: what identifies the row and what every task's text is computed from (its date).
+  const columns = new Set<keyof TaskRow>(['id', 'type', 'organization_id', 'date_ms', 'date_is_day']);
+  if (!all) {
+    for (const f of fields) {
+      if (Object.hasOwn(FIELD_COLUMNS, f)) for (const c of FIELD_COLUMNS[f]) columns.add(c);
+      else columns.add('extra');
+    }
+  }
+  const rows = (await ex
+    .selectFrom('tasks as t')
+    .$if(all, (qb) => qb.selectAll('t'))
+    .$if(!all, (qb) => qb.select([...columns].map((c) => `t.${c}` as const)))
+    .$if(wants('assigned_to_name'), (qb) => qb.leftJoin('users as ua', 'ua.id', 't.assigned_to').select(['ua.first_name as ua_first', 'ua.last_name as ua_last']))
+    .$if(wants('created_by_name'), (qb) => qb.leftJoin('users as uc', 'uc.id', 't.created_by').select(['uc.first_name as uc_first', 'uc.last_name as uc_last']))
+    .$if(wants('updated_by_name'), (qb) => qb.leftJoin('users as uu', 'uu.id', 't.updated_by').select(['uu.first_name as uu_first', 'uu.last_name as uu_last']))
+    .$if(wants('lead_name'), (qb) => qb.leftJoin('leads as l', 'l.id', 't.lead_id').select('l.name as lead_name'))
+    .$if(wants('contact_name'), (qb) => qb.leftJoin('contacts as c', 'c.id', 't.contact_id').select('c.name as contact_name'))
+    .$if(key === 'rowid', (qb) => qb.select(sql<number>`t.rowid`.as('row_key')))
+    .where(key === 'rowid' ? sql.ref('t.rowid') : 't.id', 'in', [...values] as string[])
+    .execute()) as unknown as (TaskRow & Record<string, string | null> & { row_key?: number })[];
+  for (const r of rows) {
+    if (r.organization_id !== organizationId) continue;
+    const row = r as unknown as TaskWithNames;
+    if (wants('assigned_to_name')) row.assigned_to_name = fullName(r.ua_first, r.ua_last);
+    if (wants('created_by_name')) row.created_by_name = r.created_by ? fullName(r.uc_first, r.uc_last) : null;
+    if (wants('updated_by_name')) row.updated_by_name = r.updated_by ? fullName(r.uu_first, r.uu_last) : null;
+    if (wants('lead_name')) row.lead_name = r.lead_id ? r.lead_name : null;
+    if (wants('contact_name')) row.contact_name = r.contact_id ? r.contact_name : null;
+    out.set(key === 'rowid' ? r.row_key! : r.id, row);
+  }
+  return out;
+}
+
+/** The name fields of a task, each with the column naming what it names. */
+const NAME_FIELDS = [
+  ['assigned_to_name', 'assigned_to', 'users'],
+  ['created_by_name', 'created_by', 'users'],
+  ['updated_by_name', 'updated_by', 'users'],
+  ['lead_name', 'lead_id', 'leads'],
+  ['contact_name', 'contact_id', 'contacts'],
+] as const;
+
+/**
+ * Tasks as they are after `patch`es were written (`after[i]` is `before[i]` with its
+ * patch applied), with names: a name whose id did not change is the one read before
+ * (in the same transaction), the others are read, one query per table for the batch.
+ * Saves reading back rows the caller has just written (a bulk update of 1000 tasks).
+ */
+export async function withPatchedNames(ex: Executor, before: readonly TaskWithNames[], after: TaskRow[]): Promise<TaskWithNames[]> {
+  const wanted = { users: new Set<string>(), leads: new Set<string>(), contacts: new Set<string>() };
+  for (let i = 0; i < after.length; i++) {
+    for (const [, idField, table] of NAME_FIELDS) {
+      const id = after[i][idField];
+      if (id !== null && id !== before[i][idField]) wanted[table].add(id);
+    }
+  }
+  const names = { users: new Map<string, string | null>(), leads: new Map<string, string | null>(), contacts: new Map<string, string | null>() };
+  if (wanted.users.size) {
+    for (const u of await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', [...wanted.users]).execute()) names.users.set(u.id, fullName(u.first_name, u.last_name));
+  }
+  if (wanted.leads.size) for (const l of await ex.selectFrom('leads').select(['id', 'name']).where('id', 'in', [...wanted.leads]).execute()) names.leads.set(l.id, l.name);
+  if (wanted.contacts.size) for (const c of await ex.selectFrom('contacts').select(['id', 'name']).where('id', 'in', [...wanted.contacts]).execute()) names.contacts.set(c.id, c.name);
+  return after.map((row, i) => {
+    const out = row as TaskWithNames;
+    for (const [nameField, idField, table] of NAME_FIELDS) {
+      const id = row[idField];
+      out[nameField] = id === null ? null : id === before[i][idField] ? before[i][nameField] : (names[table].get(id) ?? null);
+    }
+    return out;
+  });
+}
