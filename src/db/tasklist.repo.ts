@@ -245,8 +245,9 @@ async function splitSkipByHistogram(ex: Executor, organizationId: string, q: Tas
 
 /** Where a deep page begins: from a kept (or newly made) histogram when `memo` allows, else by range counts. */
 async function deepOffsets(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean, memo?: MemoUse): Promise<StreamOffsets> {
-  if (memo) {
-    const key = `${organizationId}\u0000${JSON.stringify(q)}`;
+  const key = memo ? `${organizationId}\u0000${JSON.stringify(q)}` : '';
+  // Selections with long id lists are not remembered (their keys would be large).
+  if (memo && key.length <= MAX_MEMO_KEY) {
     let { h, wanted } = memo.memo.find(memo.token, key);
     if (!h && wanted) {
       h = await makeHistogram(ex, organizationId, q, desc);
@@ -256,6 +257,9 @@ async function deepOffsets(ex: Executor, organizationId: string, q: TaskSelectio
   }
   return splitSkip(ex, organizationId, q, zone, skip, desc);
 }
+
+/** Longest selection key (characters) a `DeepPageMemo` remembers. */
+const MAX_MEMO_KEY = 4096;
 
 /** A `DeepPageMemo` to use, with the organization's change token now and how to read it again. */
 export interface MemoUse {
