@@ -154,7 +154,7 @@ async function main() {
     const w = await writer.stop();
     r.note = `${r.note ? r.note + '; ' : ''}writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed`;
   };
-  const deepAlone: { skip: number; median_ms: number; p90_ms: number }[] = [];
+  const deepAlone: { skip: number; encoding: string; median_ms: number; p90_ms: number }[] = [];
   const bulkMs: number[] = [];
   const bulkSpacedMs: number[] = [];
   let anonAfterLoad: number | null = null;
@@ -173,17 +173,23 @@ async function main() {
     for (const skip of deepSkips) await run(`deep page: GET /task/?_type=all&_skip=${skip}&_limit=100 (a full page), computed`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true));
     anonAfterLoad = anonMemoryMb(tl.child.pid!);
 
-    // Deep pages one at a time (one connection): the time one page takes, without queueing.
-    for (const skip of deepSkips) {
-      const ms: number[] = [];
-      for (let i = 0; i < 40; i++) {
-        const t0 = performance.now();
-        const r = await fetch(`${tl.url}/api/v1/task/?_type=all&_skip=${skip}&_limit=100&uncached=alone${i}`, { headers: { authorization: basicAuth(keys[(i * 7) % keys.length]) } });
-        await r.arrayBuffer();
-        if (i >= 5) ms.push(performance.now() - t0);
+    // Deep pages one at a time (one connection): the time one page takes, without
+    // queueing; uncompressed (the page's own cost), then as fetch asks by default
+    // (gzip or br: compressing 90 KB adds several ms).
+    for (const encoding of ['identity', 'gzip, deflate, br']) {
+      for (const skip of deepSkips) {
+        const ms: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          const t0 = performance.now();
+          const r = await fetch(`${tl.url}/api/v1/task/?_type=all&_skip=${skip}&_limit=100&uncached=alone${i}`, {
+            headers: { authorization: basicAuth(keys[(i * 7) % keys.length]), 'accept-encoding': encoding },
+          });
+          await r.arrayBuffer();
+          if (i >= 5) ms.push(performance.now() - t0);
+        }
+        ms.sort((a, b) => a - b);
+        deepAlone.push({ skip, encoding, median_ms: +ms[ms.length >> 1].toFixed(1), p90_ms: +ms[Math.floor(ms.length * 0.9)].toFixed(1) });
       }
-      ms.sort((a, b) => a - b);
-      deepAlone.push({ skip, median_ms: +ms[ms.length >> 1].toFixed(1), p90_ms: +ms[Math.floor(ms.length * 0.9)].toFixed(1) });
     }
 
     // Bulk updates of 1000 tasks of one organization, alternating the assignee.
@@ -262,7 +268,7 @@ async function main() {
   for (const r of rows) console.log(`| ${r.name} | ${r.requests_per_sec.toFixed(0)} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_baseline} | ${r.cpu_ms_per_request} | ${r.errors}/${r.non2xx} | ${r.note ?? ''} |`);
   console.log(`\nbulk update of 1000 tasks (1000 events), back to back: median ${report.bulk_update_1000.median_ms} ms, max ${report.bulk_update_1000.max_ms} ms over ${bulkMs.length} runs`);
   console.log(`bulk update of 1000 tasks, a second apart: median ${report.bulk_update_1000_a_second_apart.median_ms} ms, max ${report.bulk_update_1000_a_second_apart.max_ms} ms over ${bulkSpacedMs.length} runs`);
-  for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
+  for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time, accept-encoding ${d.encoding}: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
   console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${anonAfterBulk} MB after the bulk updates`);
 }
 

@@ -4,7 +4,7 @@
  * (`--cache N` texts, 0: off) or without, for the inbox of random users, varied filters and deep pages, on the benchmark dataset
  * (`npm run bench` generates it). Run with `--cpu-prof` to see the top functions.
  *
- * Usage: node --import tsx bench/page-profile.ts [--tasks 1000000] [--pages 2000] [--workload inbox|inbox-user|fields|varied|skip5000|skip49000] [--cache 20000]
+ * Usage: node --import tsx bench/page-profile.ts [--tasks 1000000] [--pages 2000] [--workload inbox|inbox-user|fields|varied|skip5000|skip49000] [--cache 10000]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import type { Dataset } from './generate.js';
 import { variedFilters } from './workloads.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '1000000' }, pages: { type: 'string', default: '2000' }, workload: { type: 'string', default: 'inbox' }, cache: { type: 'string', default: '20000' } } });
+const { values: args } = parseArgs({ options: { tasks: { type: 'string', default: '1000000' }, pages: { type: 'string', default: '2000' }, workload: { type: 'string', default: 'inbox' }, cache: { type: 'string', default: '10000' } } });
 const ds: Dataset = JSON.parse(readFileSync(join(root, 'bench', '.data', `bench-${args.tasks}.json`), 'utf8'));
 const db = await openDb(join(root, 'bench', '.data', `bench-${args.tasks}.db`));
 const varied = variedFilters(ds);

@@ -30,7 +30,7 @@
  * | AUTH_FAILURES_PER_MINUTE | failed authentications one client address may make per minute, 0 = no limit (`server/authlimit.ts`) | 20 |
  * | ORG_MAX_CONCURRENT | requests of one organization served at once, 0 = no cap (`server/fairness.ts`) | 8 |
  * | ORG_MAX_QUEUED | requests of one organization waiting for a turn; more answer 429 | 200 |
- * | TASK_CACHE_SIZE | tasks whose JSON text the task list keeps (SQLite, `tasks/fragments.ts`), 0 = off | 20000 |
+ * | TASK_CACHE_SIZE | tasks whose JSON text the task list keeps (SQLite, `tasks/fragments.ts`), 0 = off | 10000 |
  * (The reasons for each default are beside them in `server/limits.ts`, `authlimit.ts`, `fairness.ts`.)
  */
 import { DEFAULT_DB_PATH, checkDatabaseUrl } from './db/url.js';

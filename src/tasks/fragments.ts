@@ -23,8 +23,8 @@ import { findTasksBy } from '../db/tasks.repo.js';
 import type { RequestZone } from '../close/zone.js';
 import { fragmentPageText, taskFragment, type TaskFragment } from './serialize.js';
 
-/** Most texts kept (about 1 KB each): the first pages of a few thousand inboxes. */
-export const DEFAULT_MAX_FRAGMENTS = 20_000;
+/** Most texts kept (about 1 KB each): the first pages of a hundred inboxes. */
+export const DEFAULT_MAX_FRAGMENTS = 10_000;
 
 export class TaskFragments {
   private readonly kept = new Map<number, TaskFragment>();
