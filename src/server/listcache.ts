@@ -26,8 +26,8 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
-/** Most entries kept; about 100 KB each for a 100-task page. */
-const MAX_ENTRIES = 256;
+/** Most entries kept; about 100 KB each for a 100-task page (pages not kept are cheap to make from the per-task cache). */
+const MAX_ENTRIES = 128;
 
 /** A computed answer as JSON text: as is when it is text already (`JsonText`), else serialized. */
 function asText(value: unknown): JsonText {
