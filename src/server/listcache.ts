@@ -26,8 +26,9 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
-/** Most entries kept; about 100 KB each for a 100-task page (pages not kept are cheap to make from the per-task cache). */
-const MAX_ENTRIES = 128;
+/** Most entries kept, and most characters of JSON text in all (about 100 KB a 100-task page). */
+const MAX_ENTRIES = 512;
+const MAX_CHARS = 24 << 20;
 
 /** A computed answer as JSON text: as is when it is text already (`JsonText`), else serialized. */
 function asText(value: unknown): JsonText {
@@ -39,6 +40,8 @@ const MAX_SEEN = 4096;
 
 export class ListCache {
   private readonly entries = new Map<string, { token: string; text: string }>();
+  /** Characters of text kept in `entries`. */
+  private chars = 0;
   /**
    * Keys computed once but not kept: an answer is kept from its second computation on,
    * so lists asked once (a parameter of their own, a one-off filter) never push the
@@ -47,6 +50,14 @@ export class ListCache {
   private readonly seen = new Set<string>();
   /** How many answers came from the cache, and how many were computed (for tests and tuning). */
   readonly stats = { hits: 0, misses: 0 };
+
+  /** Forgets the entry of `key`, if any. */
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.chars -= e.text.length;
+  }
 
   /** The key of a list request (see the module comment for what it must hold). */
   static key(ctx: RequestContext, route: string, params: Params): string {
@@ -81,9 +92,13 @@ export class ListCache {
       this.seen.add(key);
     } else if (ctx.db.changeToken!(ctx.organizationId) === token) {
       this.seen.delete(key);
-      this.entries.delete(key);
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { token, text });
+      this.drop(key);
+      // The least recently used go first, until the new page fits both bounds.
+      while (this.entries.size && (this.entries.size >= MAX_ENTRIES || this.chars + text.length > MAX_CHARS)) this.drop(this.entries.keys().next().value!);
+      if (text.length <= MAX_CHARS) {
+        this.entries.set(key, { token, text });
+        this.chars += text.length;
+      }
     }
     return new JsonText(text);
   }
