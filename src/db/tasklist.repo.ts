@@ -47,7 +47,7 @@ interface StreamOffsets {
  */
 async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean): Promise<StreamOffsets> {
   const dir = desc ? 'desc' : 'asc';
-  const groups: { day: number; bound: number; n: number }[] = [];
+  const groups: DayGroup[] = [];
   const before: number[] = []; // date-only rows before group j
   let sum = 0;
   // Date-time rows between the boundaries of groups `from` (exclusive side, -1: the
@@ -97,17 +97,39 @@ async function splitSkip(ex: Executor, organizationId: string, q: TaskSelection,
       break;
     }
   }
+  return narrowToGroup(groups, before, skip, lo, tLo, hi, async (mid, lo, tLo) => tLo + (await timesBetween(lo, mid)));
+}
+
+/** A date-only day group in stream order: its stored day, its local midnight in the viewer's zone, its size. */
+type DayGroup = { day: number; bound: number; n: number };
+
+/**
+ * The end of both ways of finding a deep page's offsets: a binary search narrows
+ * `(lo, hi)` (the last group known to begin at or before `skip`, -1: none, with `tLo`
+ * date-time rows before it; the first known to begin after it) to adjacent groups,
+ * then both streams restart at group `lo`: its day for date-only rows, its midnight
+ * for date-time rows (the `tLo` rows before it are behind).
+ * @param before date-only rows before each group, in stream order
+ * @param timesBefore date-time rows before group `mid` in stream order, knowing `tLo` are before `lo`
+ */
+async function narrowToGroup(
+  groups: readonly DayGroup[],
+  before: readonly number[],
+  skip: number,
+  lo: number,
+  tLo: number,
+  hi: number,
+  timesBefore: (mid: number, lo: number, tLo: number) => Promise<number>,
+): Promise<StreamOffsets> {
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    const tMid = tLo + (await timesBetween(lo, mid));
+    const tMid = await timesBefore(mid, lo, tLo);
     if (before[mid] + tMid <= skip) {
       lo = mid;
       tLo = tMid;
     } else hi = mid;
   }
   if (lo < 0) return { days: 0, dayFrom: null, times: skip, timeFrom: null };
-  // Both streams restart at group `lo`: its day for date-only rows, its midnight for
-  // date-time rows (the `tLo` rows before it are behind).
   const at = { dayFrom: groups[lo].day, timeFrom: groups[lo].bound };
   const start = before[lo] + tLo;
   if (skip < start + groups[lo].n) return { ...at, days: skip - start, times: 0 };
@@ -201,7 +223,7 @@ async function makeHistogram(ex: Executor, organizationId: string, q: TaskSelect
  * count before that UTC day plus one count of that day's rows before the midnight.
  */
 async function splitSkipByHistogram(ex: Executor, organizationId: string, q: TaskSelection, zone: RequestZone, skip: number, desc: boolean, h: DayHistogram): Promise<StreamOffsets> {
-  const bound = (j: number) => localMidnightMs(h.groups[j].day, zone);
+  const groups = h.groups.map((g) => ({ ...g, bound: localMidnightMs(g.day, zone) }));
   // Date-time rows with date_ms < b.
   const timesBelow = async (b: number): Promise<number> => {
     const dayStart = b - (((b % DAY_MS) + DAY_MS) % DAY_MS);
@@ -220,27 +242,10 @@ async function splitSkipByHistogram(ex: Executor, organizationId: string, q: Tas
     return beforeDay + Number((await qb.executeTakeFirstOrThrow()).n);
   };
   // Date-time rows before group j in stream order: ascending `< b_j`, descending `>= b_j`.
-  const timesBefore = async (j: number) => {
-    const below = await timesBelow(bound(j));
+  return narrowToGroup(groups, h.before, skip, -1, 0, groups.length, async (mid) => {
+    const below = await timesBelow(groups[mid].bound);
     return desc ? h.totalTimes - below : below;
-  };
-  let lo = -1;
-  let tLo = 0;
-  let hi = h.groups.length;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    const tMid = await timesBefore(mid);
-    if (h.before[mid] + tMid <= skip) {
-      lo = mid;
-      tLo = tMid;
-    } else hi = mid;
-  }
-  if (lo < 0) return { days: 0, dayFrom: null, times: skip, timeFrom: null };
-  const at = { dayFrom: h.groups[lo].day, timeFrom: bound(lo) };
-  const start = h.before[lo] + tLo;
-  if (skip < start + h.groups[lo].n) return { ...at, days: skip - start, times: 0 };
-  // Past the group: the date-time rows from its midnight on; `times` counts from there.
-  return { ...at, days: h.groups[lo].n, times: skip - start - h.groups[lo].n };
+  });
 }
 
 /** Where a deep page begins: from a kept (or newly made) histogram when `memo` allows, else by range counts. */

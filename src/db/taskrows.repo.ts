@@ -26,9 +26,9 @@ export function rowKeyOf(ex: Executor): RowKey {
   return isSqlite(ex) ? 'rowid' : 'id';
 }
 
-/** The row key column of `tasks` (aliased `alias`) as a selectable expression named `key`. */
-export function rowKeyColumn(ex: Executor, table = 'tasks') {
-  return rowKeyOf(ex) === 'rowid' ? sql<number>`${sql.ref(table)}.rowid`.as('key') : sql<string>`${sql.ref(table + '.id')}`.as('key');
+/** The row key column of `tasks` as a selectable expression named `key`. */
+export function rowKeyColumn(ex: Executor) {
+  return rowKeyOf(ex) === 'rowid' ? sql<number>`tasks.rowid`.as('key') : sql<string>`tasks.id`.as('key');
 }
 
 /**
@@ -133,17 +133,19 @@ const NAME_FIELDS = [
 ] as const;
 
 /**
- * Tasks as they are after `patch`es were written (`after[i]` is `before[i]` with its
- * patch applied), with names: a name whose id did not change is the one read before
- * (in the same transaction), the others are read, one query per table for the batch.
- * Saves reading back rows the caller has just written (a bulk update of 1000 tasks).
+ * `rows` with the current names of the objects they point to, one query per table for
+ * the batch (primary-key lookups), in place. With `before` (`before[i]` is `rows[i]` as
+ * read earlier in the same transaction, with names: a row just patched), a name whose id
+ * did not change is carried over and only the others are read, which saves reading back
+ * rows the caller has just written (a bulk update of 1000 tasks, issue 12).
  */
-export async function withPatchedNames(ex: Executor, before: readonly TaskWithNames[], after: TaskRow[]): Promise<TaskWithNames[]> {
+export async function withNames(ex: Executor, rows: TaskRow[], before?: readonly TaskWithNames[]): Promise<TaskWithNames[]> {
+  const carried = (i: number, idField: (typeof NAME_FIELDS)[number][1], id: string) => before !== undefined && before[i][idField] === id;
   const wanted = { users: new Set<string>(), leads: new Set<string>(), contacts: new Set<string>() };
-  for (let i = 0; i < after.length; i++) {
+  for (let i = 0; i < rows.length; i++) {
     for (const [, idField, table] of NAME_FIELDS) {
-      const id = after[i][idField];
-      if (id !== null && id !== before[i][idField]) wanted[table].add(id);
+      const id = rows[i][idField];
+      if (id !== null && !carried(i, idField, id)) wanted[table].add(id);
     }
   }
   const names = { users: new Map<string, string | null>(), leads: new Map<string, string | null>(), contacts: new Map<string, string | null>() };
@@ -152,11 +154,11 @@ export async function withPatchedNames(ex: Executor, before: readonly TaskWithNa
   }
   if (wanted.leads.size) for (const l of await ex.selectFrom('leads').select(['id', 'name']).where('id', 'in', [...wanted.leads]).execute()) names.leads.set(l.id, l.name);
   if (wanted.contacts.size) for (const c of await ex.selectFrom('contacts').select(['id', 'name']).where('id', 'in', [...wanted.contacts]).execute()) names.contacts.set(c.id, c.name);
-  return after.map((row, i) => {
+  return rows.map((row, i) => {
     const out = row as TaskWithNames;
     for (const [nameField, idField, table] of NAME_FIELDS) {
       const id = row[idField];
-      out[nameField] = id === null ? null : id === before[i][idField] ? before[i][nameField] : (names[table].get(id) ?? null);
+      out[nameField] = id === null ? null : carried(i, idField, id) ? before![i][nameField] : (names[table].get(id) ?? null);
     }
     return out;
   });

@@ -12,9 +12,9 @@
 import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Database, TaskRow } from './schema.js';
 import { forUpdate, sameOrganization, type Executor } from './executor.js';
-import { findTasks, fullName } from './taskrows.repo.js';
+import { findTasks, withNames } from './taskrows.repo.js';
 
-export { findTasks, findTasksBy, rowKeyColumn, rowKeyOf, withPatchedNames, type RowKey } from './taskrows.repo.js';
+export { findTasks, findTasksBy, rowKeyColumn, rowKeyOf, withNames, type RowKey } from './taskrows.repo.js';
 import { NOTHING, SQL_OP } from './sql.js';
 import type { DateCondition, RangeOp } from '../close/localday.js';
 
@@ -56,46 +56,6 @@ export interface TaskSelection {
 }
 
 type TaskEB = ExpressionBuilder<Database, 'tasks'>;
-
-/**
- * Adds the current names of the objects each task points to, to rows read in an order
- * of their own (a lead's embedded open tasks): one query per table for the whole batch
- * (primary-key lookups). Rows found by id get theirs joined in one statement (`findTasks`).
- */
-async function withNames(ex: Executor, rows: TaskRow[]): Promise<TaskWithNames[]> {
-  if (!rows.length) return [];
-  const userIds = new Set<string>();
-  const leadIds = new Set<string>();
-  const contactIds = new Set<string>();
-  for (const r of rows) {
-    userIds.add(r.assigned_to);
-    if (r.created_by) userIds.add(r.created_by);
-    if (r.updated_by) userIds.add(r.updated_by);
-    if (r.lead_id) leadIds.add(r.lead_id);
-    if (r.contact_id) contactIds.add(r.contact_id);
-  }
-  const users = new Map(
-    (await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', [...userIds]).execute()).map((u) => [
-      u.id,
-      `${u.first_name} ${u.last_name}`.trim(),
-    ]),
-  );
-  const leads = leadIds.size
-    ? new Map((await ex.selectFrom('leads').select(['id', 'name']).where('id', 'in', [...leadIds]).execute()).map((l) => [l.id, l.name]))
-    : new Map<string, string>();
-  const contacts = contactIds.size
-    ? new Map((await ex.selectFrom('contacts').select(['id', 'name']).where('id', 'in', [...contactIds]).execute()).map((c) => [c.id, c.name]))
-    : new Map<string, string>();
-  // The rows are fresh objects from this query: add the names in place rather than copy.
-  for (const r of rows as TaskWithNames[]) {
-    r.assigned_to_name = users.get(r.assigned_to) ?? null;
-    r.created_by_name = r.created_by ? (users.get(r.created_by) ?? null) : null;
-    r.updated_by_name = r.updated_by ? (users.get(r.updated_by) ?? null) : null;
-    r.lead_name = r.lead_id ? (leads.get(r.lead_id) ?? null) : null;
-    r.contact_name = r.contact_id ? (contacts.get(r.contact_id) ?? null) : null;
-  }
-  return rows as TaskWithNames[];
-}
 
 /** Which stored kind of `date` a query reads: date-only rows (1), date-time rows (0), or both. */
 export type DayKind = 0 | 1 | null;

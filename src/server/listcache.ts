@@ -93,9 +93,9 @@ export class ListCache {
     } else if (ctx.db.changeToken!(ctx.organizationId) === token) {
       this.seen.delete(key);
       this.drop(key);
-      // The least recently used go first, until the new page fits both bounds.
-      while (this.entries.size && (this.entries.size >= MAX_ENTRIES || this.chars + text.length > MAX_CHARS)) this.drop(this.entries.keys().next().value!);
       if (text.length <= MAX_CHARS) {
+        // The least recently used go first, until the new page fits both bounds.
+        while (this.entries.size >= MAX_ENTRIES || this.chars + text.length > MAX_CHARS) this.drop(this.entries.keys().next().value!);
         this.entries.set(key, { token, text });
         this.chars += text.length;
       }

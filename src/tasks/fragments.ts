@@ -79,14 +79,13 @@ export class TaskFragments {
     return this.kept.size;
   }
 
-  /** Drops everything when another process committed since the last look; true when nothing did. */
-  private othersUnchanged(): boolean {
+  /** Drops everything (a change) when another process committed since the last look. */
+  private checkOthers(): void {
     const v = this.feed.othersVersion();
-    if (v === this.othersSeen) return true;
+    if (v === this.othersSeen) return;
     this.othersSeen = v;
     this.changes++;
     this.kept.clear();
-    return false;
   }
 
   /**
@@ -97,7 +96,7 @@ export class TaskFragments {
    */
   async pageText(ex: Executor, organizationId: string, rowids: readonly number[], zone: RequestZone, nowMs: number, hasMore: boolean): Promise<string> {
     if (!this.stopListening) this.listen();
-    else this.othersUnchanged();
+    else this.checkOthers();
     const found = new Array<TaskFragment | undefined>(rowids.length);
     const missing: number[] = [];
     for (let i = 0; i < rowids.length; i++) {
@@ -110,7 +109,8 @@ export class TaskFragments {
     if (missing.length) {
       const changesBefore = this.changes;
       const rows = await findTasksBy(ex, organizationId, 'rowid', missing);
-      const keep = this.othersUnchanged() && this.changes === changesBefore;
+      this.checkOthers();
+      const keep = this.changes === changesBefore;
       for (let i = 0; i < rowids.length; i++) {
         if (found[i] !== undefined) continue;
         const row = rows.get(rowids[i]);

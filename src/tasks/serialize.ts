@@ -145,6 +145,36 @@ function valueText(value: unknown): string {
 }
 
 /**
+ * A task's JSON text (only `fields` when given) split where the value of `view` goes:
+ * `head` ends with `"view":` when `hasView`, `tail` is the rest of the object. The one
+ * writer of task text: `taskPageText` puts each viewer's `view` between, the per-task
+ * cache keeps the parts (`taskFragment`).
+ */
+function textParts(row: TaskWithNames, fields: ReadonlySet<string> | null): { v: RowView; head: string; tail: string; hasView: boolean } {
+  const v = rowView(row, null as unknown as ViewBounds); // `view` is not computed here
+  let head = '{';
+  let tail = '';
+  let first = true;
+  let hasView = false;
+  for (const [key, compute] of planOf(row.type)) {
+    if (fields && !fields.has(key)) continue;
+    if (key === 'view') {
+      head += (first ? '' : ',') + quotedKey(key);
+      first = false;
+      hasView = true;
+      continue;
+    }
+    const value = compute(v);
+    if (value === undefined) continue;
+    const part = (first ? '' : ',') + quotedKey(key) + valueText(value);
+    first = false;
+    if (hasView) tail += part;
+    else head += part;
+  }
+  return { v, head, tail: tail + '}', hasView };
+}
+
+/**
  * The JSON text of `{"data": [tasks...], "has_more": hasMore}` for a viewer with the
  * view bounds of `zone` at `nowMs`, each task keeping only `fields` when given:
  * byte for byte `JSON.stringify` of the `serializeTasks` objects (projected the way
@@ -154,17 +184,9 @@ export function taskPageText(rows: TaskWithNames[], zone: RequestZone, nowMs: nu
   const bounds = viewBounds(nowMs, zone);
   let out = '{"data":[';
   for (let i = 0; i < rows.length; i++) {
-    const v = rowView(rows[i], bounds);
-    let obj = i ? ',{' : '{';
-    let first = true;
-    for (const [key, compute] of planOf(rows[i].type)) {
-      if (fields && !fields.has(key)) continue;
-      const value = compute(v);
-      if (value === undefined) continue;
-      obj += (first ? '' : ',') + quotedKey(key) + valueText(value);
-      first = false;
-    }
-    out += obj + '}';
+    const p = textParts(rows[i], fields);
+    const view = p.hasView ? '"' + taskViewOf(!!rows[i].is_complete, p.v.date, bounds) + '"' : '';
+    out += (i ? ',' : '') + p.head + view + p.tail;
   }
   return out + '],"has_more":' + (hasMore ? 'true' : 'false') + '}';
 }
@@ -185,26 +207,8 @@ export interface TaskFragment {
 
 /** The `TaskFragment` of `row`; `toKeep`: its text copied flat (`flat`), to be kept. */
 export function taskFragment(row: TaskWithNames, toKeep = false): TaskFragment {
-  const v = rowView(row, null as unknown as ViewBounds); // `view` is not computed here
-  let head = '{';
-  let tail = '';
-  let first = true;
-  let afterView = false;
-  for (const [key, compute] of planOf(row.type)) {
-    if (key === 'view') {
-      head += (first ? '' : ',') + quotedKey(key);
-      first = false;
-      afterView = true;
-      continue;
-    }
-    const value = compute(v);
-    if (value === undefined) continue;
-    const part = (first ? '' : ',') + quotedKey(key) + valueText(value);
-    first = false;
-    if (afterView) tail += part;
-    else head += part;
-  }
-  return { organizationId: row.organization_id, head: toKeep ? flat(head) : head, tail: toKeep ? flat(tail + '}') : tail + '}', isComplete: !!row.is_complete, date: v.date };
+  const { v, head, tail } = textParts(row, null);
+  return { organizationId: row.organization_id, head: toKeep ? flat(head) : head, tail: toKeep ? flat(tail) : tail, isComplete: !!row.is_complete, date: v.date };
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type { TaskRow } from '../db/schema.js';
 import { lockRows, type Executor } from '../db/executor.js';
-import { deleteTaskRows, findTasks, insertTaskRows, insertTaskRowsIgnoringExisting, updateTaskRow, updateTaskRows, withPatchedNames, type TaskWithNames } from '../db/tasks.repo.js';
+import { deleteTaskRows, findTasks, insertTaskRows, insertTaskRowsIgnoringExisting, updateTaskRow, updateTaskRows, withNames, type TaskWithNames } from '../db/tasks.repo.js';
 import { UTC_ZONE } from '../close/zone.js';
 import { recordEvents, taskEvent, type EventSource, type NewEvent, type TaskJson } from '../events/record.js';
 import { serializeTask } from './serialize.js';
@@ -110,10 +110,10 @@ export async function updateTasks(ex: Executor, source: EventSource, updates: Ta
   }
   // The rows as written: each locked row as read, with its patch (names read only where
   // an id changed), rather than reading all of them back.
-  const patched = await withPatchedNames(
+  const patched = await withNames(
     ex,
-    updates.map((u) => u.before),
     updates.map((u) => patchedRow(u.before, u.patch)),
+    updates.map((u) => u.before),
   );
   const after = new Map(patched.map((r) => [r.id, r]));
   const events: (NewEvent | null)[] = [];
