@@ -61,7 +61,7 @@ function pickType(r: number): string {
   return 'lead';
 }
 
-function idFrom(prefix: string, n: number, salt: string): string {
+export function idFrom(prefix: string, n: number, salt: string): string {
   return (prefix + salt + n.toString(36).padStart(10, '0')).padEnd(prefix.length + 43, 'X');
 }
 
@@ -85,6 +85,47 @@ function extraFor(type: string, random: () => number): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * One benchmark task of organization number `o` (its `index`-th overall, `i`-th in the
+ * organization): a type from the mix, a random user and lead, a date 60 days back to 30
+ * ahead (a quarter date-only), 70% complete. Consumes the same draws from `random` in
+ * the same order whatever it is used for, so datasets and dumps of a seed agree.
+ */
+export function benchTaskRow(random: () => number, now: number, orgId: string, o: number, index: number, i: number, users: readonly { id: string }[], leads: readonly { id: string; contact: string }[]): TaskRow {
+  const type = pickType(random());
+  const user = users[Math.floor(random() * users.length)];
+  const lead = leads[Math.floor(random() * leads.length)];
+  const dayOffset = Math.floor(random() * 90) - 60;
+  const dateOnly = random() < 0.25;
+  const dayStart = Math.floor(now / MS_PER_DAY) * MS_PER_DAY + dayOffset * MS_PER_DAY;
+  const dateMs = dateOnly ? dayStart : dayStart + Math.floor(random() * MS_PER_DAY);
+  const complete = random() < 0.7;
+  const created = now - Math.floor(random() * 90 * MS_PER_DAY);
+  const generated = type !== 'lead' && type !== 'outgoing_call';
+  return {
+    id: idFrom(generated ? 'noti_' : 'task_', index, `O${o}Z`),
+    organization_id: orgId,
+    type,
+    lead_id: type === 'answered_detached_call' ? null : lead.id,
+    contact_id: type === 'answered_detached_call' ? null : lead.contact,
+    assigned_to: user.id,
+    created_by: generated ? null : user.id,
+    updated_by: generated ? null : user.id,
+    text: type === 'lead' ? `Follow up ${i}` : type === 'incoming_sms' ? 'Call me back' : null,
+    is_complete: complete ? 1 : 0,
+    is_dateless: 0,
+    date_ms: dateMs,
+    date_is_day: dateOnly ? 1 : 0,
+    priority: null,
+    resolution: null,
+    object_type: complete && type === 'lead' ? 'taskcompleted' : null,
+    object_id: null,
+    extra: extraFor(type, random),
+    date_created: created,
+    date_updated: created,
+  };
 }
 
 /**
@@ -130,38 +171,7 @@ export async function generateDataset(db: Db, shape: DatasetShape = DEFAULT_SHAP
     await db.kysely.transaction().execute(async (trx) => {
       let batch: TaskRow[] = [];
       for (let i = 0; i < count; i++) {
-        const type = pickType(random());
-        const user = org.users[Math.floor(random() * org.users.length)];
-        const lead = leads[o][Math.floor(random() * leads[o].length)];
-        const dayOffset = Math.floor(random() * 90) - 60;
-        const dateOnly = random() < 0.25;
-        const dayStart = Math.floor(now / MS_PER_DAY) * MS_PER_DAY + dayOffset * MS_PER_DAY;
-        const dateMs = dateOnly ? dayStart : dayStart + Math.floor(random() * MS_PER_DAY);
-        const complete = random() < 0.7;
-        const created = now - Math.floor(random() * 90 * MS_PER_DAY);
-        const generated = type !== 'lead' && type !== 'outgoing_call';
-        batch.push({
-          id: idFrom(generated ? 'noti_' : 'task_', written + i, `O${o}Z`),
-          organization_id: org.id,
-          type,
-          lead_id: type === 'answered_detached_call' ? null : lead.id,
-          contact_id: type === 'answered_detached_call' ? null : lead.contact,
-          assigned_to: user.id,
-          created_by: generated ? null : user.id,
-          updated_by: generated ? null : user.id,
-          text: type === 'lead' ? `Follow up ${i}` : type === 'incoming_sms' ? 'Call me back' : null,
-          is_complete: complete ? 1 : 0,
-          is_dateless: 0,
-          date_ms: dateMs,
-          date_is_day: dateOnly ? 1 : 0,
-          priority: null,
-          resolution: null,
-          object_type: complete && type === 'lead' ? 'taskcompleted' : null,
-          object_id: null,
-          extra: extraFor(type, random),
-          date_created: created,
-          date_updated: created,
-        });
+        batch.push(benchTaskRow(random, now, org.id, o, written + i, i, org.users, leads[o]));
         if (batch.length === 1000) {
           await trx.insertInto('tasks').values(batch).execute();
           batch = [];

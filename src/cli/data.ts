@@ -4,6 +4,12 @@ import type { Command } from 'commander';
 import { dbOption, dbUrl, open, parsePort, print, withDb, type CliContext } from './shared.js';
 import { serve } from './serve.js';
 
+/**
+ * Bytes of a dump per task, about, to guess from a file's size how many tasks it holds
+ * (a compact Close task is 600-1,000 bytes; the guess only chooses how to load).
+ */
+const DUMP_BYTES_PER_TASK = 1000;
+
 /** Files above this size get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
 
@@ -36,7 +42,7 @@ export function registerData(program: Command, cli: CliContext): void {
         const bar = size >= PROGRESS_MIN_BYTES && process.stderr.isTTY ? new SingleBar({ format: 'importing [{bar}] {percentage}% | {value}/{total} bytes' }, Presets.shades_classic) : null;
         bar?.start(size, 0);
         try {
-          const summary = await importTaskDump(db, opts.org, readDumpFile(file, (b) => bar?.update(b)), { now: Date.now() });
+          const summary = await importTaskDump(db, opts.org, readDumpFile(file, (b) => bar?.update(b)), { now: Date.now(), expectedRecords: Math.floor(size / DUMP_BYTES_PER_TASK) });
           bar?.update(size);
           bar?.stop();
           print(

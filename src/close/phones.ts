@@ -57,6 +57,15 @@ export function parsePhone(text: string, defaultRegion = DEFAULT_PHONE_REGION): 
 }
 
 /**
+ * The E.164 form of a phone number, as `parsePhone(text)?.e164`, without the display
+ * format and region (the importer's match keys, D30). @returns null when not valid.
+ */
+export function phoneE164(text: string, defaultRegion = DEFAULT_PHONE_REGION): string | null {
+  const n = parseNumber(text, defaultRegion);
+  return n ? util.format(n, lib.PhoneNumberFormat.E164) : null;
+}
+
+/**
  * Most descriptions remembered. The geocoder reads and decodes the whole data file of
  * the country code on every call (about 60 ms for +1, measured on the dev box), so
  * each number is described once per process; past the bound the memory starts over.

@@ -27,10 +27,11 @@ import { contactNameAndOwner, insertContacts } from '../db/contacts.repo.js';
 import { taskOwners } from '../db/tasks.repo.js';
 import { parseCloseDate } from '../close/dates.js';
 import { ID_PREFIX, newId } from '../close/ids.js';
-import { parsePhone } from '../close/phones.js';
+import { phoneE164 } from '../close/phones.js';
 import { PRIORITIES, RESOLUTIONS, TYPE_FIELDS, extraFieldsOf, isTaskType, type TaskType, newTaskText } from './types.js';
 import { matchKeyOf } from './generated/rules.js';
 import { loadImportedTasks } from './writes.js';
+import { prepareTaskBulkLoad } from '../db/bulkload.js';
 
 /** A record the importer refused: its position in the file (0-based) and why. */
 export class ImportError extends Error {
@@ -89,18 +90,25 @@ function instant(rec: Record<string, unknown>, key: string, index: number): numb
   return d.ms;
 }
 
-/** Imports records into `organizationId` in one transaction. @throws ImportError, Error for an unknown organization. */
+/**
+ * Imports records into `organizationId` in one transaction.
+ * @param opts.expectedRecords about how many records are coming (the CLI guesses from
+ *   the file's size); a large import into a table not much larger loads with the task
+ *   indexes built afterwards (`db/bulkload.ts`, issue 12)
+ * @throws ImportError, Error for an unknown organization.
+ */
 export async function importTaskDump(
   db: Db,
   organizationId: string,
   records: AsyncIterable<DumpRecord> | Iterable<DumpRecord>,
-  opts: { now: number; onRecord?: (index: number) => void },
+  opts: { now: number; onRecord?: (index: number) => void; expectedRecords?: number },
 ): Promise<ImportSummary> {
   if (!(await findOrganization(db.kysely, organizationId))) throw new Error(`organization ${organizationId} does not exist`);
   // One transaction for the whole file; not run again on a conflict, since the records are a stream read once.
   return writeTransaction(db, async (trx) => {
     const summary: ImportSummary = { records: 0, inserted: 0, skipped: 0, users: 0, leads: 0, contacts: 0 };
     const ctx = new ImportContext(trx, organizationId, opts.now, summary);
+    const finishBulkLoad = await prepareTaskBulkLoad(trx, opts.expectedRecords ?? 0);
     let batch: { index: number; row: TaskRow }[] = [];
     const flush = async () => {
       if (!batch.length) return;
@@ -114,6 +122,7 @@ export async function importTaskDump(
       opts.onRecord?.(index);
     }
     await flush();
+    await finishBulkLoad();
     return summary;
   }, { retry: false });
 }
@@ -254,7 +263,7 @@ class ImportContext {
       object_type: (rec.object_type as string | null | undefined) ?? null,
       object_id: (rec.object_id as string | null | undefined) ?? null,
       extra: Object.keys(extra).length ? JSON.stringify(extra) : null,
-      match_key: matchKeyOf(type, extra, (rec.object_id as string | null | undefined) ?? null, (t) => parsePhone(t)?.e164 ?? null),
+      match_key: matchKeyOf(type, extra, (rec.object_id as string | null | undefined) ?? null, phoneE164),
       date_created: dateCreated,
       date_updated: dateUpdated,
     };

@@ -252,7 +252,7 @@ test('tasklane import from the command line: JSON summary, and a clear error nam
   // A break in the middle names its line and column.
   const broken = join(h.dir, 'broken.json');
   writeFileSync(broken, '[\n  {"id": "task_x"}\n  {"id": "task_y"}\n]');
-  assert.match(run('import', broken, '--org', SEED_ORG).stderr, /broken\.json: not valid JSON, at line 3, column 3 \(expected ','\)/);
+  assert.match(run('import', broken, '--org', SEED_ORG).stderr, /broken\.json: not valid JSON, at line 3, column 3 \(expected ',' or ']'\)/);
   assert.match(run('import', join(h.dir, 'missing.json'), '--org', SEED_ORG).stderr, /missing\.json: no such file/);
   assert.equal(run('import', fixturePath, '--org', 'orga_missing').status, 1);
 });
