@@ -11,8 +11,13 @@
  * owns a SQLite file (`db/ownerlock.ts`), so no reader waits on the missing indexes. On
  * PostgreSQL, `DROP INDEX` would lock the table against every other node's reads until
  * the import commits, so rows are loaded with their indexes in place.
+ *
+ * The same load on a SQLite file also writes through a rollback journal instead of the
+ * WAL (`withBulkJournal`): a transaction of a million tasks would otherwise write every
+ * new page twice, into the WAL and then, checkpointed, into the file.
  */
 import { sql } from 'kysely';
+import type { Db } from './connect.js';
 import { isSqlite, type Executor } from './executor.js';
 
 /** Imports smaller than this keep their indexes: the rebuild would cost more than it saves. */
@@ -38,4 +43,29 @@ export async function prepareTaskBulkLoad(trx: Executor, expectedRows: number): 
     for (const index of indexes) await sql.raw(index.sql).execute(trx);
     await sql`ANALYZE tasks`.execute(trx);
   };
+}
+
+/**
+ * Runs `fn` (one large write transaction) with a SQLite file in rollback-journal mode
+ * (`journal_mode = DELETE`), and puts WAL mode back afterwards, failed or not. New pages
+ * then go to the file once; the journal keeps only the old content of pages that
+ * existed, so a crash still rolls back (the next open finds the hot journal, then sets
+ * WAL as every open does). When the mode cannot change (another connection has the file
+ * open), `fn` runs in WAL mode as usual. Elsewhere (PostgreSQL, `:memory:`) it just runs `fn`.
+ */
+export async function withBulkJournal<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  if (db.dialect !== 'sqlite' || db.location === ':memory:') return fn();
+  const mode = async (m: 'DELETE' | 'WAL') => {
+    try {
+      await sql.raw(`PRAGMA journal_mode = ${m}`).execute(db.kysely);
+    } catch {
+      // Busy: another connection has the file; the mode stays as it was.
+    }
+  };
+  await mode('DELETE');
+  try {
+    return await fn();
+  } finally {
+    await mode('WAL');
+  }
 }

@@ -31,7 +31,7 @@ import { phoneE164 } from '../close/phones.js';
 import { PRIORITIES, RESOLUTIONS, TYPE_FIELDS, extraFieldsOf, isTaskType, type TaskType, newTaskText } from './types.js';
 import { matchKeyOf } from './generated/rules.js';
 import { loadImportedTasks } from './writes.js';
-import { prepareTaskBulkLoad } from '../db/bulkload.js';
+import { BULK_LOAD_MIN_ROWS, prepareTaskBulkLoad, withBulkJournal } from '../db/bulkload.js';
 
 /** A record the importer refused: its position in the file (0-based) and why. */
 export class ImportError extends Error {
@@ -105,10 +105,12 @@ export async function importTaskDump(
 ): Promise<ImportSummary> {
   if (!(await findOrganization(db.kysely, organizationId))) throw new Error(`organization ${organizationId} does not exist`);
   // One transaction for the whole file; not run again on a conflict, since the records are a stream read once.
-  return writeTransaction(db, async (trx) => {
+  const expected = opts.expectedRecords ?? 0;
+  const load = (fn: () => Promise<ImportSummary>) => (expected >= BULK_LOAD_MIN_ROWS ? withBulkJournal(db, fn) : fn());
+  return load(() => writeTransaction(db, async (trx) => {
     const summary: ImportSummary = { records: 0, inserted: 0, skipped: 0, users: 0, leads: 0, contacts: 0 };
     const ctx = new ImportContext(trx, organizationId, opts.now, summary);
-    const finishBulkLoad = await prepareTaskBulkLoad(trx, opts.expectedRecords ?? 0);
+    const finishBulkLoad = await prepareTaskBulkLoad(trx, expected);
     let batch: { index: number; row: TaskRow }[] = [];
     const flush = async () => {
       if (!batch.length) return;
@@ -124,7 +126,7 @@ export async function importTaskDump(
     await flush();
     await finishBulkLoad();
     return summary;
-  }, { retry: false });
+  }, { retry: false }));
 }
 
 /** The state of one import: what exists, and the names things have now. */

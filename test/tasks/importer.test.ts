@@ -17,6 +17,8 @@ import { buildApp } from '../../src/server/app.js';
 import { readDumpFile } from '../../src/cli/dumpfile.js';
 import { taskKeysOf } from '../../src/tasks/serialize.js';
 import { openDb } from '../../src/db/connect.js';
+import { BULK_LOAD_MIN_ROWS } from '../../src/db/bulkload.js';
+import { sql } from 'kysely';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixturePath = join(root, 'fixtures', 'seed-task-list.json');
@@ -266,4 +268,56 @@ test('large dumps stream: 20,000 records as a bare array', async () => {
   const summary = await importTaskDump(h.db, org.id, readDumpFile(file), { now: Date.now() });
   assert.equal(summary.inserted, 20_000);
   assert.equal(summary.leads, 50);
+});
+
+test('a large import loads without its indexes and builds them again: same pages, the same indexes, and a failure keeps nothing', async () => {
+  const org = await createOrganization(h.db.kysely, { name: 'Bulk' }, Date.now());
+  const u = await createUser(h.db.kysely, org.id, { email: 'bulk@bulk.test', first_name: 'Bu', last_name: 'Lk' }, Date.now());
+  const k = (await createApiKey(h.db.kysely, org.id, u.id, Date.now())).key;
+  const indexes = async () =>
+    h.db.dialect === 'sqlite'
+      ? (await sql`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' ORDER BY name`.execute(h.db.kysely)).rows
+      : (await sql`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tasks' ORDER BY indexname`.execute(h.db.kysely)).rows;
+  const journal = async () => (h.db.dialect === 'sqlite' ? (await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(h.db.kysely)).rows[0].journal_mode : 'n/a');
+  const before = await indexes();
+  const journalBefore = await journal();
+  assert.ok(before.length >= 10);
+  if (h.db.dialect === 'sqlite') assert.equal(journalBefore, 'wal');
+  const template = fixture.data[0];
+  const n = BULK_LOAD_MIN_ROWS + 500;
+  const day = Date.parse('2026-03-01T00:00:00Z');
+  const big = Array.from({ length: n }, (_, i) => ({
+    ...template,
+    id: `task_bulk${String(i).padStart(6, '0')}`,
+    assigned_to: u.id,
+    lead_id: `lead_bulk${i % 40}`,
+    text: `Task ${i}`,
+    is_complete: i % 3 === 0,
+    date: new Date(day + (i % 20) * 86_400_000 + (i % 7) * 3_600_000).toISOString(),
+  }));
+  const taskCount = async () => Number((await h.db.kysely.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('organization_id', '=', org.id).executeTakeFirstOrThrow()).n);
+  // A bad last record: nothing is kept, and the indexes dropped for the load are back.
+  const bad = [...big.slice(0, n - 1), { ...template, id: 'task_bulkBad', date_created: 'yesterday' }];
+  await assert.rejects(importTaskDump(h.db, org.id, records(bad), { now: Date.now(), expectedRecords: n }), (e: unknown) => e instanceof ImportError && e.index === n - 1);
+  assert.equal(await taskCount(), 0);
+  assert.deepEqual(await indexes(), before);
+  assert.equal(await journal(), journalBefore);
+  const summary = await importTaskDump(h.db, org.id, records(big), { now: Date.now(), expectedRecords: n });
+  assert.equal(summary.inserted, n);
+  assert.deepEqual(await indexes(), before, 'every index is built again from its own definition');
+  assert.equal(await journal(), journalBefore, 'the journal mode is back (WAL on a SQLite file)');
+  // Pages read through the rebuilt indexes are the rows in the D14 order.
+  const app = await buildApp({ db: h.db, clock: () => Date.parse('2026-03-10T12:00:00Z') });
+  try {
+    const get = async (q: string) => JSON.parse((await app.inject({ method: 'GET', url: `/api/v1/task/?${q}`, headers: { authorization: basic(k) } })).body);
+    const lead7 = big.filter((t) => t.lead_id === 'lead_bulk7' && !t.is_complete).sort((a, b) => (a.date === b.date ? (a.id < b.id ? -1 : 1) : a.date < b.date ? -1 : 1));
+    const page = await get('lead_id=lead_bulk7&is_complete=false&_order_by=date&_limit=100&_fields=id');
+    assert.deepEqual(page.data.map((t: { id: string }) => t.id), lead7.slice(0, 100).map((t) => t.id));
+    const inbox = await get(`view=inbox&assigned_to=${u.id}&_limit=5&_fields=id,date`);
+    assert.equal(inbox.data.length, 5);
+  } finally {
+    await app.close();
+  }
+  // A second run of the same file skips every task.
+  assert.equal((await importTaskDump(h.db, org.id, records(big), { now: Date.now(), expectedRecords: n })).skipped, n);
 });
