@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     const s = seconds(t0);
     if (run.status !== 0) throw new Error(`import failed (${run.status}): ${run.stderr}`);
     const summary = JSON.parse(run.stdout);
-    print('import', s, `inserted ${summary.inserted}, ${summary.users} users, ${summary.leads} leads, ${summary.contacts} contacts; ${(statSync(db).size / 1e6).toFixed(0)} MB database`);
+    print('import', s, `${(s / parsed.s).toFixed(1)}x read+parse; inserted ${summary.inserted}, ${summary.users} users, ${summary.leads} leads, ${summary.contacts} contacts; ${(statSync(db).size / 1e6).toFixed(0)} MB database`);
     for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(db + suffix, { force: true });
   }
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -20,14 +20,15 @@
  * memory (`RssAnon`, without the mapped database file); then the computed rows again on
  * a server with the per-task cache off (`TASK_CACHE_SIZE=0`, `tasks/fragments.ts`), and
  * the baseline again (ratios are to the mean of the two baseline runs). The machine's load average is
- * printed with the figures.
+ * printed with the figures. Last, `bench/import.ts` (a dump of as many tasks imported
+ * with the CLI, beside reading and parsing the same file); `--skip-import` leaves it out.
  * Prints req/s, p50 and p99 latency and ratios to the baseline; writes JSON to
  * `bench/results/`.
  *
- * Usage: npm run bench -- [--tasks 1000000] [--duration 10] [--connections 10]
+ * Usage: npm run bench -- [--tasks 1000000] [--duration 10] [--connections 10] [--skip-import]
  * The dataset is generated once into `bench/.data/` and reused.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
+    'skip-import': { type: 'boolean', default: false },
   },
 });
 const shape = { ...DEFAULT_SHAPE, tasks: Number(args.tasks) };
@@ -270,6 +272,11 @@ async function main() {
   console.log(`bulk update of 1000 tasks, a second apart: median ${report.bulk_update_1000_a_second_apart.median_ms} ms, max ${report.bulk_update_1000_a_second_apart.max_ms} ms over ${bulkSpacedMs.length} runs`);
   for (const d of deepAlone) console.log(`deep page _skip=${d.skip}, one request at a time, accept-encoding ${d.encoding}: median ${d.median_ms} ms, p90 ${d.p90_ms} ms`);
   console.log(`anonymous memory (RssAnon) of the server: ${anonAfterLoad} MB after the reads and deep pages, ${anonAfterBulk} MB after the bulk updates`);
+  if (!args['skip-import']) {
+    // The import row (bench/import.ts): a dump of as many tasks, into a fresh database.
+    console.log('');
+    spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'import.ts'), '--tasks', String(shape.tasks)], { stdio: 'inherit', cwd: root });
+  }
 }
 
 await main();
