@@ -39,6 +39,7 @@ import * as m0005 from './migrations/0005_operations.js';
 import * as m0006 from './migrations/0006_lead_open_tasks.js';
 import * as m0007 from './migrations/0007_list_indexes.js';
 import * as m0008 from './migrations/0008_filter_indexes.js';
+import { preparingPool } from './prepared.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface Db {
@@ -283,7 +284,7 @@ function openPostgres(url: string, opts: OpenDbOptions): Db {
   // An idle client that loses its server (restart, failover) emits 'error' on the
   // pool; without a listener Node would crash the node. The next query reconnects.
   pool.on('error', () => {});
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return {
     kysely,
     dialect: 'postgres',

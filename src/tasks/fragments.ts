@@ -91,10 +91,12 @@ export class TaskFragments {
   /**
    * The JSON text of `{"data": [...], "has_more": hasMore}` for the organization's
    * tasks `rowids` (in page order, from `tasklist.repo.ts` `pickTaskKeys` on SQLite)
-   * seen from `zone` at `nowMs`: byte for byte what `taskPageText` writes for the same
-   * rows. Tasks deleted since they were picked are left out, as `tasksByKeys` does.
+   * seen from `zone` at `nowMs`, each task keeping only `fields` when given: byte for
+   * byte what `taskPageText` writes for the same rows (a `_fields` page is cut from the
+   * same kept texts). Tasks deleted since they were picked are left out, as
+   * `tasksByKeys` does.
    */
-  async pageText(ex: Executor, organizationId: string, rowids: readonly number[], zone: RequestZone, nowMs: number, hasMore: boolean): Promise<string> {
+  async pageText(ex: Executor, organizationId: string, rowids: readonly number[], zone: RequestZone, nowMs: number, hasMore: boolean, fields: ReadonlySet<string> | null = null): Promise<string> {
     if (!this.stopListening) this.listen();
     else this.checkOthers();
     const found = new Array<TaskFragment | undefined>(rowids.length);
@@ -125,7 +127,7 @@ export class TaskFragments {
     }
     const fragments: TaskFragment[] = [];
     for (const f of found) if (f !== undefined) fragments.push(f);
-    return fragmentPageText(fragments, zone, nowMs, hasMore);
+    return fragmentPageText(fragments, zone, nowMs, hasMore, fields);
   }
 
   private sawOnce(rowid: number): void {

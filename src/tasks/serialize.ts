@@ -145,70 +145,65 @@ function valueText(value: unknown): string {
 }
 
 /**
- * A task's JSON text (only `fields` when given) split where the value of `view` goes:
- * `head` ends with `"view":` when `hasView`, `tail` is the rest of the object. The one
- * writer of task text: `taskPageText` puts each viewer's `view` between, the per-task
- * cache keeps the parts (`taskFragment`).
- */
-function textParts(row: TaskWithNames, fields: ReadonlySet<string> | null): { v: RowView; head: string; tail: string; hasView: boolean } {
-  const v = rowView(row, null as unknown as ViewBounds); // `view` is not computed here
-  let head = '{';
-  let tail = '';
-  let first = true;
-  let hasView = false;
-  for (const [key, compute] of planOf(row.type)) {
-    if (fields && !fields.has(key)) continue;
-    if (key === 'view') {
-      head += (first ? '' : ',') + quotedKey(key);
-      first = false;
-      hasView = true;
-      continue;
-    }
-    const value = compute(v);
-    if (value === undefined) continue;
-    const part = (first ? '' : ',') + quotedKey(key) + valueText(value);
-    first = false;
-    if (hasView) tail += part;
-    else head += part;
-  }
-  return { v, head, tail: tail + '}', hasView };
-}
-
-/**
  * The JSON text of `{"data": [tasks...], "has_more": hasMore}` for a viewer with the
  * view bounds of `zone` at `nowMs`, each task keeping only `fields` when given:
  * byte for byte `JSON.stringify` of the `serializeTasks` objects (projected the way
- * `close/params.ts` `projectFields` does), written once as text (issue 12).
+ * `close/params.ts` `projectFields` does), written once as text (issue 12). With
+ * `fields`, rows need only the columns those fields are computed from.
  */
 export function taskPageText(rows: TaskWithNames[], zone: RequestZone, nowMs: number, hasMore: boolean, fields: ReadonlySet<string> | null): string {
-  const bounds = viewBounds(nowMs, zone);
-  let out = '{"data":[';
-  for (let i = 0; i < rows.length; i++) {
-    const p = textParts(rows[i], fields);
-    const view = p.hasView ? '"' + taskViewOf(!!rows[i].is_complete, p.v.date, bounds) + '"' : '';
-    out += (i ? ',' : '') + p.head + view + p.tail;
-  }
-  return out + '],"has_more":' + (hasMore ? 'true' : 'false') + '}';
+  return fragmentPageText(rows.map((row) => taskFragment(row, false, fields)), zone, nowMs, hasMore, fields);
 }
 
 /**
  * A task's JSON text without the value of `view` (the only field that depends on who
- * looks and when, D17), split where that value goes: `head` ends with `"view":`,
- * `tail` is the rest of the object. `head + JSON(view) + tail` is byte for byte the
- * task's text in `taskPageText` (issue 12: the per-task cache, `tasks/fragments.ts`).
+ * looks and when, D17), addressable by field: `text` is the task's parts `"key":value`
+ * in key order (`taskKeysOf(type)`) joined by commas, without the braces, the `view`
+ * part being `"view":` alone. Part k is `text.slice(starts[k], starts[k + 1] - 1)`
+ * (absent when `starts[k + 1] === starts[k]`); `viewAt` is where the value of `view`
+ * goes. The page of whole tasks, or of `_fields`, is then written from kept text plus
+ * each task's `view`, byte for byte as `taskPageText` writes it (issue 12: the
+ * per-task cache, `tasks/fragments.ts`).
  */
 export interface TaskFragment {
   organizationId: string;
-  head: string;
-  tail: string;
+  type: string;
+  text: string;
+  starts: Int32Array;
+  viewAt: number;
   isComplete: boolean;
   date: CloseDate;
 }
 
-/** The `TaskFragment` of `row`; `toKeep`: its text copied flat (`flat`), to be kept. */
-export function taskFragment(row: TaskWithNames, toKeep = false): TaskFragment {
-  const { v, head, tail } = textParts(row, null);
-  return { organizationId: row.organization_id, head: toKeep ? flat(head) : head, tail: toKeep ? flat(tail) : tail, isComplete: !!row.is_complete, date: v.date };
+/**
+ * The `TaskFragment` of `row` (the one writer of task text); `toKeep`: its text copied
+ * flat (`flat`), to be kept; `fields`: only those parts (the others absent).
+ */
+export function taskFragment(row: TaskWithNames, toKeep = false, fields: ReadonlySet<string> | null = null): TaskFragment {
+  const v = rowView(row, null as unknown as ViewBounds); // `view` is not computed here
+  const plan = planOf(row.type);
+  const starts = new Int32Array(plan.length + 1);
+  let text = '';
+  let at = 0;
+  let viewAt = -1;
+  for (let k = 0; k < plan.length; k++) {
+    starts[k] = at;
+    const [key, compute] = plan[k];
+    if (fields && !fields.has(key)) continue;
+    let part: string;
+    if (key === 'view') {
+      part = quotedKey(key);
+      viewAt = at + part.length;
+    } else {
+      const value = compute(v);
+      if (value === undefined) continue;
+      part = quotedKey(key) + valueText(value);
+    }
+    text += (at ? ',' : '') + part;
+    at += part.length + 1;
+  }
+  starts[plan.length] = at;
+  return { organizationId: row.organization_id, type: row.type, text: toKeep ? flat(text) : text, starts, viewAt, isComplete: !!row.is_complete, date: v.date };
 }
 
 /**
@@ -220,13 +215,35 @@ function flat(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8');
 }
 
-/** `taskPageText` of the tasks of `fragments` (every field), for a viewer in `zone` at `nowMs`. */
-export function fragmentPageText(fragments: readonly TaskFragment[], zone: RequestZone, nowMs: number, hasMore: boolean): string {
+/**
+ * `taskPageText` of the tasks of `fragments`, for a viewer in `zone` at `nowMs`, each
+ * task keeping only `fields` when given.
+ */
+export function fragmentPageText(fragments: readonly TaskFragment[], zone: RequestZone, nowMs: number, hasMore: boolean, fields: ReadonlySet<string> | null = null): string {
   const bounds = viewBounds(nowMs, zone);
   let out = '{"data":[';
+  // The parts `fields` keeps, per type, by index into the type's keys.
+  const picks = fields ? new Map<string, number[]>() : null;
   for (let i = 0; i < fragments.length; i++) {
     const f = fragments[i];
-    out += (i ? ',' : '') + f.head + '"' + taskViewOf(f.isComplete, f.date, bounds) + '"' + f.tail;
+    const view = '"' + taskViewOf(f.isComplete, f.date, bounds) + '"';
+    if (!picks) {
+      out += (i ? ',{' : '{') + f.text.slice(0, f.viewAt) + view + f.text.slice(f.viewAt) + '}';
+      continue;
+    }
+    let pick = picks.get(f.type);
+    if (!pick) {
+      const keys = taskKeysOf(f.type);
+      picks.set(f.type, (pick = keys.flatMap((k, n) => (fields!.has(k) ? [n] : []))));
+    }
+    let task = '';
+    for (const k of pick) {
+      const a = f.starts[k];
+      const b = f.starts[k + 1] - 1;
+      if (b < a) continue;
+      task += (task ? ',' : '') + f.text.slice(a, b) + (f.viewAt === b ? view : '');
+    }
+    out += (i ? ',{' : '{') + task + '}';
   }
   return out + '],"has_more":' + (hasMore ? 'true' : 'false') + '}';
 }

@@ -47,8 +47,8 @@ export async function listTaskPageText(ctx: RequestContext, params: Params, page
   const q = parseTaskQuery(params, ctx.zone, viewBounds(now, ctx.zone));
   const ex = ctx.db.kysely;
   const { keys, hasMore } = await pickTaskKeys(ex, ctx.organizationId, q, ctx.zone, page, deepPageMemo(ctx));
-  // Whole tasks come from the per-task cache where there is one (SQLite: keys are rowids).
-  if (fragments && !fields) return fragments.pageText(ex, ctx.organizationId, keys as number[], ctx.zone, now, hasMore);
+  // Tasks come from the per-task cache where there is one (SQLite: keys are rowids), for `_fields` pages too.
+  if (fragments) return fragments.pageText(ex, ctx.organizationId, keys as number[], ctx.zone, now, hasMore, fields);
   return taskPageText(await tasksByKeys(ex, ctx.organizationId, keys, fields), ctx.zone, now, hasMore, fields);
 }
 
