@@ -273,6 +273,33 @@ export interface MemoUse {
   tokenNow: () => string | undefined;
 }
 
+/** A stream of `pickByDate`: row keys and dates in stored order. */
+type StreamQuery = ReturnType<typeof streamShape>;
+const streamShape = (ex: Executor) => ex.selectFrom('tasks').select([rowKeyColumn(ex), 'tasks.date_ms']);
+
+/**
+ * Reads both date streams: on SQLite as two statements (in process, no round trips);
+ * elsewhere in one statement, `UNION ALL` of the two (issue 12: a round trip fewer per
+ * page on PostgreSQL). SQL does not promise the order of a union's rows, so each row
+ * carries its place in its stream (`row_number()` over the stream's own order, which
+ * the database computes as it reads the index in that order) and is put back there.
+ */
+async function bothStreams(ex: Executor, days: StreamQuery, times: StreamQuery, desc: boolean): Promise<[Picked[], Picked[]]> {
+  if (rowKeyOf(ex) === 'rowid') return [(await days.execute()) as Picked[], (await times.execute()) as Picked[]];
+  const place = desc ? sql<number>`row_number() over (order by tasks.date_ms desc, tasks.id desc)` : sql<number>`row_number() over (order by tasks.date_ms, tasks.id)`;
+  const rows = (await ex
+    .selectFrom(days.select(place.as('n')).as('d'))
+    .select(['d.key', 'd.date_ms', 'd.n', sql<number>`1`.as('kind')])
+    .unionAll(ex.selectFrom(times.select(place.as('n')).as('t')).select(['t.key', 't.date_ms', 't.n', sql<number>`0`.as('kind')]))
+    .execute()) as (Picked & { kind: number; n: number })[];
+  const split = (kind: number) =>
+    rows
+      .filter((r) => Number(r.kind) === kind)
+      .sort((a, b) => Number(a.n) - Number(b.n))
+      .map((r) => ({ key: r.key, date_ms: r.date_ms }));
+  return [split(1), split(0)];
+}
+
 /**
  * The tasks from `skip` to `skip + limit` (one more, to know `has_more`) in `date`
  * order (D14, D17): both streams read in stored order straight from a covering index
@@ -285,15 +312,13 @@ async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection
   const shallow = page.skip <= SHALLOW_SKIP;
   const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await deepOffsets(ex, organizationId, q, zone, page.skip, desc, memo);
   const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
-  const stream = async (kind: 0 | 1, from: number | null, offset: number): Promise<Picked[]> => {
+  const stream = (kind: 0 | 1, from: number | null, offset: number) => {
     let qb = applySelection(ex.selectFrom('tasks').select([rowKeyColumn(ex), 'tasks.date_ms']), organizationId, q, kind);
     if (from !== null) qb = qb.where('tasks.date_ms', desc ? (kind ? '<=' : '<') : '>=', from);
     qb = qb.orderBy('tasks.date_ms', dir).orderBy('tasks.id', dir).limit(want);
-    if (offset) qb = qb.offset(offset);
-    return (await qb.execute()) as Picked[];
+    return offset ? qb.offset(offset) : qb;
   };
-  const days = await stream(1, at.dayFrom, at.days);
-  const times = await stream(0, at.timeFrom, at.times);
+  const [days, times] = await bothStreams(ex, stream(1, at.dayFrom, at.days), stream(0, at.timeFrom, at.times), desc);
   // Local midnight of each distinct day, once (the days of a page are few).
   const midnights = new Map<number, number>();
   const midnight = (dayMs: number) => {
