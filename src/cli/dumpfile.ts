@@ -7,7 +7,6 @@
  * the file, and invalid JSON an error naming the file and where it breaks.
  */
 import { createReadStream, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import type { DumpRecord } from '../tasks/importer.js';
 import { DumpScanner, DumpSyntaxError } from './dumpscan.js';
 
@@ -38,7 +37,7 @@ function firstChar(path: string): string {
   }
 }
 
-/** "line L, column C" of the character offset `at` of `text` (both 1-based). */
+/** "line L, column C" of the character offset `at` of `text` (both 1-based; columns count characters, not UTF-16 units). */
 function lineColumn(text: string, at: number): string {
   let line = 1;
   let start = 0;
@@ -46,33 +45,35 @@ function lineColumn(text: string, at: number): string {
     line++;
     start = i + 1;
   }
-  return `line ${line}, column ${at - start + 1}`;
+  return `line ${line}, column ${[...text.slice(start, at)].length + 1}`;
 }
 
 /**
  * Where the JSON of `path` breaks, in words, for files up to `LOCATE_MAX_BYTES`: "at
- * line L, column C" from V8's own parser (or the text around an unexpected token,
- * which V8 quotes without a position), saying so when the file stops short; for
- * larger files the byte offset `atByte` where the reader found the break.
+ * line L, column C" from V8's own parser where it names a position, else from
+ * `atByte`, where the reader found the break, saying so when the file stops short;
+ * for larger files "at byte N" (`atByte`).
  */
 export function describeJsonBreak(path: string, atByte: number): string {
   const size = statSync(path).size;
+  const truncated = (where: string) => `it ends at ${where} before the JSON is complete (is the file truncated?)`;
   if (size <= LOCATE_MAX_BYTES) {
-    const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    const bytes = readFileSync(path);
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    const text = bytes.subarray(bom).toString('utf8');
     try {
       JSON.parse(text);
     } catch (e) {
       const m = /at position (\d+)/.exec((e as Error).message);
       if (m) {
         const at = Number(m[1]);
-        return at >= text.trimEnd().length ? `it ends at ${lineColumn(text, at)} before the JSON is complete (is the file truncated?)` : `at ${lineColumn(text, at)}`;
+        return at >= text.trimEnd().length ? truncated(lineColumn(text, at)) : `at ${lineColumn(text, at)}`;
       }
-      if (/end of JSON input/.test((e as Error).message)) return `it ends at ${lineColumn(text, text.length)} before the JSON is complete (is the file truncated?)`;
-      // V8 names no position for an unexpected token, but quotes the text around it.
-      const excerpt = (e as Error).message.replace(/^Unexpected token .*?, /, '').replace(/ is not valid JSON$/, '');
-      return `around ${excerpt.replace(/\s+/g, ' ')}`;
+      if (/end of JSON input/.test((e as Error).message)) return truncated(lineColumn(text, text.length));
     }
-    return 'somewhere in the file';
+    // V8 names no position (an unexpected token): where the reader stopped.
+    const at = bytes.subarray(bom, Math.max(bom, Math.min(atByte, size))).toString('utf8').length;
+    return atByte >= size ? truncated(lineColumn(text, text.length)) : `at ${lineColumn(text, at)}`;
   }
   return atByte >= size ? `it ends at byte ${size} before the JSON is complete (is the file truncated?)` : `at byte ${atByte}`;
 }
@@ -101,22 +102,31 @@ export async function* readDumpBatches(path: string, onBytes?: (bytes: number) =
     throw new Error(`${path}: not valid JSON, ${describeJsonBreak(path, e.atByte)} (${e.message})`);
   };
   const c = firstChar(path);
-  if (c !== '[' && c !== '{') throw new Error(`${path}: ${c === '' ? 'the file is empty' : 'not a task list'}; ${EXPECTED}`);
-  const decoder = new StringDecoder('utf8');
+  if (c !== '[' && c !== '{') throw new Error(`${path}: ${c === '' ? 'the file is empty or blank' : 'not a task list'}; ${EXPECTED}`);
+  // Invalid UTF-8 is refused, not read as U+FFFD: the tasks would not be what the file says.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const decode = (chunk: Buffer | undefined, at: number): string => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new Error(`${path}: not UTF-8 text (bytes that are not UTF-8 within bytes ${Math.max(0, at - 4)}-${at + (chunk?.length ?? 0)}); a Close dump is UTF-8 JSON`);
+    }
+  };
   let bytes = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) {
+    const text = decode(chunk as Buffer, bytes);
     bytes += (chunk as Buffer).length;
     onBytes?.(bytes);
     let batch: DumpRecord[];
     try {
-      batch = scanner.push(decoder.write(chunk as Buffer)).map((r) => ({ index: r.index, value: scanner.parse(r) }));
+      batch = scanner.push(text).map((r) => ({ index: r.index, value: scanner.parse(r) }));
     } catch (e) {
       fail(e);
     }
     if (batch!.length) yield batch!;
   }
   try {
-    const tail = scanner.end(decoder.end());
+    const tail = scanner.end(decode(undefined, bytes));
     if (tail.length) yield tail.map((r) => ({ index: r.index, value: scanner.parse(r) }));
   } catch (e) {
     fail(e);

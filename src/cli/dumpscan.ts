@@ -189,13 +189,19 @@ export class DumpScanner {
           const end = this.value.find(text, i, eof);
           if (end < 0) break scan;
           this.value.reset();
-          this.key = JSON.parse(text.slice(i, end));
+          try {
+            this.key = JSON.parse(text.slice(i, end));
+          } catch (e) {
+            this.fail(`a key is not valid JSON: ${(e as Error).message}`, i);
+          }
           this.state = 'colon';
           i = end;
           break;
         }
         case 'colon':
           if (c !== 58) this.fail(`expected ':'`, i);
+          // A second "data" array: JSON.parse would keep the last, but the first is read already.
+          if (this.key === 'data' && this.sawData) this.fail('the object has more than one "data" key', i, true);
           this.state = this.key === 'data' ? 'dataValue' : 'value';
           i++;
           break;
@@ -213,7 +219,7 @@ export class DumpScanner {
           try {
             JSON.parse(text.slice(i, end));
           } catch (e) {
-            this.fail((e as Error).message, i);
+            this.fail(`the value of ${JSON.stringify(this.key)} is not valid JSON: ${(e as Error).message}`, i);
           }
           this.state = 'objectNext';
           i = end;

@@ -91,6 +91,19 @@ function instant(rec: Record<string, unknown>, key: string, index: number): numb
 }
 
 /**
+ * The stored text of a task's type-specific fields. @throws ImportError when a value is
+ * nested too deeply to be written back (JSON.parse reads depths JSON.stringify cannot).
+ */
+function storedExtra(extra: Record<string, unknown>, index: number): string {
+  try {
+    return JSON.stringify(extra);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ImportError(index, 'a field value is nested too deeply');
+    throw e;
+  }
+}
+
+/**
  * Imports records into `organizationId` in one transaction.
  * @param opts.expectedRecords about how many records are coming (the CLI guesses from
  *   the file's size); a large import into a table not much larger loads with the task
@@ -264,7 +277,7 @@ class ImportContext {
       resolution: (rec.resolution as string | null | undefined) ?? null,
       object_type: (rec.object_type as string | null | undefined) ?? null,
       object_id: (rec.object_id as string | null | undefined) ?? null,
-      extra: Object.keys(extra).length ? JSON.stringify(extra) : null,
+      extra: Object.keys(extra).length ? storedExtra(extra, index) : null,
       match_key: matchKeyOf(type, extra, (rec.object_id as string | null | undefined) ?? null, phoneE164),
       date_created: dateCreated,
       date_updated: dateUpdated,

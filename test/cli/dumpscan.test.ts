@@ -40,8 +40,6 @@ test('records are the elements JSON.parse finds, at every chunk size', () => {
     const expected = Array.isArray(parsed) ? parsed : parsed.data;
     for (const size of SIZES) assert.deepEqual(scan(text, size), expected, `${text} in pieces of ${size}`);
   }
-  // A repeated "data" key: JSON.parse keeps the last array; the scanner reads the records of both.
-  for (const size of SIZES) assert.deepEqual(scan('{"data":[{"first":1}],"data":[{"twice":true}]}', size), [{ first: 1 }, { twice: true }]);
 });
 
 test('invalid JSON and JSON that is not a task list stop at the same byte at every chunk size', () => {
@@ -55,6 +53,8 @@ test('invalid JSON and JSON that is not a task list stop at the same byte at eve
     ['{"data":[1],}', 'expected a key', 12, false],
     ['[{"a":"xx', 'the file ends before the JSON is complete', 9, false],
     ['["é", {"a":1} x]', "expected ',' or ']'", 15, false],
+    // JSON.parse would keep the last "data"; the first has been read by then.
+    ['{"data":[{"first":1}],"data":[{"twice":true}]}', 'the object has more than one "data" key', 28, true],
   ];
   for (const [text, error, atByte, notTaskList] of cases) {
     for (const size of SIZES) assert.deepEqual(scan(text, size), { error, atByte, notTaskList }, `${text} in pieces of ${size}`);
@@ -63,4 +63,15 @@ test('invalid JSON and JSON that is not a task list stop at the same byte at eve
   const bad = scan('[{"a":1},{"a":tru}]', 4) as { error: string; atByte: number };
   assert.match(bad.error, /^record 1: /);
   assert.ok(bad.atByte >= 9 && bad.atByte <= 18, String(bad.atByte));
+});
+
+test('a key or a value of the root object that is not JSON is named, not thrown as a bare SyntaxError', () => {
+  for (const size of SIZES) {
+    const key = scan('{"a\\x":1,"data":[]}', size) as { error: string; atByte: number };
+    assert.match(key.error, /^a key is not valid JSON: /);
+    assert.equal(key.atByte, 1);
+    const value = scan('{"has_more":tru,"data":[]}', size) as { error: string; atByte: number };
+    assert.match(value.error, /^the value of "has_more" is not valid JSON: /);
+    assert.equal(value.atByte, 12);
+  }
 });

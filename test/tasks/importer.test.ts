@@ -255,6 +255,26 @@ test('tasklane import from the command line: JSON summary, and a clear error nam
   const broken = join(h.dir, 'broken.json');
   writeFileSync(broken, '[\n  {"id": "task_x"}\n  {"id": "task_y"}\n]');
   assert.match(run('import', broken, '--org', SEED_ORG).stderr, /broken\.json: not valid JSON, at line 3, column 3 \(expected ',' or ']'\)/);
+  // Where V8 names no position, the reader's own: line and column, counting characters.
+  const trailing = join(h.dir, 'trailing.json');
+  writeFileSync(trailing, '[\n  {"id": "task_x", "text": "😀😀"},\n]');
+  assert.match(run('import', trailing, '--org', SEED_ORG).stderr, /trailing\.json: not valid JSON, at line 3, column 1 \(expected a task\)/);
+  const badKey = join(h.dir, 'badkey.json');
+  writeFileSync(badKey, '{"a\\x": 1, "data": []}');
+  assert.match(run('import', badKey, '--org', SEED_ORG).stderr, /badkey\.json: not valid JSON, at line 1, column 5 \(a key is not valid JSON: .*\); nothing was imported/);
+  const twice = join(h.dir, 'twice.json');
+  writeFileSync(twice, JSON.stringify({ data: [fixture.data[0]] }).replace(/}$/, ', "data": []}'));
+  assert.match(run('import', twice, '--org', SEED_ORG).stderr, /twice\.json: the object has more than one "data" key/);
+  // Bytes that are not UTF-8 are refused, not read as U+FFFD.
+  const latin1 = join(h.dir, 'latin1.json');
+  writeFileSync(latin1, Buffer.concat([Buffer.from('[{"id": "task_latin1", "text": "caf'), Buffer.from([0xe9]), Buffer.from('"}]')]));
+  assert.match(run('import', latin1, '--org', SEED_ORG).stderr, /latin1\.json: not UTF-8 text .*; nothing was imported/);
+  // A value nested deeper than it can be stored again stops the import at its record.
+  const deep = join(h.dir, 'deep.json');
+  const missed = fixture.data.find((t) => t._type === 'missed_call')!;
+  writeFileSync(deep, `[${JSON.stringify({ ...missed, id: 'noti_deep', phone_number_description: null }).replace('"phone_number_description":null', `"phone_number_description":${'['.repeat(20000)}${']'.repeat(20000)}`)}]`);
+  const deepRun = run('import', deep, '--org', SEED_ORG);
+  assert.match(deepRun.stderr, /deep\.json: import stopped at record 0: a field value is nested too deeply; nothing was imported/);
   assert.match(run('import', join(h.dir, 'missing.json'), '--org', SEED_ORG).stderr, /missing\.json: no such file/);
   assert.equal(run('import', fixturePath, '--org', 'orga_missing').status, 1);
 });
