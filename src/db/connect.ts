@@ -39,7 +39,6 @@ import * as m0005 from './migrations/0005_operations.js';
 import * as m0006 from './migrations/0006_lead_open_tasks.js';
 import * as m0007 from './migrations/0007_list_indexes.js';
 import * as m0008 from './migrations/0008_filter_indexes.js';
-import * as m0009 from './migrations/0009_type_indexes.js';
 import { preparingPool } from './prepared.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
@@ -110,7 +109,6 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_lead_open_tasks': m0006,
   '0007_list_indexes': m0007,
   '0008_filter_indexes': m0008,
-  '0009_type_indexes': m0009,
 };
 
 class InlineMigrationProvider implements MigrationProvider {
@@ -271,6 +269,7 @@ function openSqlite(url: string, owner?: string): Db {
     },
   };
 }
+
 
 function openPostgres(url: string, opts: OpenDbOptions): Db {
   const pool = new pg.Pool({

@@ -19,7 +19,6 @@ import * as m0005 from '../../src/db/migrations/0005_operations.js';
 import * as m0006 from '../../src/db/migrations/0006_lead_open_tasks.js';
 import * as m0007 from '../../src/db/migrations/0007_list_indexes.js';
 import * as m0008 from '../../src/db/migrations/0008_filter_indexes.js';
-import * as m0009 from '../../src/db/migrations/0009_type_indexes.js';
 
 test('0003 backfills the phone and email lookups of existing contacts, and goes down and up again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-migration-'));
@@ -53,10 +52,10 @@ test('0003 backfills the phone and email lookups of existing contacts, and goes 
     ]);
     assert.deepEqual(await db.kysely.selectFrom('contact_emails').select(['email', 'contact_id']).execute(), [{ email: 'olde@old.example', contact_id: 'cont_old' }]);
 
-    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003, '0004_memberships': m0004, '0005_operations': m0005, '0006_lead_open_tasks': m0006, '0007_list_indexes': m0007, '0008_filter_indexes': m0008, '0009_type_indexes': m0009 });
+    const both = only({ '0001_core': m0001, '0002_events': m0002, '0003_generated': m0003, '0004_memberships': m0004, '0005_operations': m0005, '0006_lead_open_tasks': m0006, '0007_list_indexes': m0007, '0008_filter_indexes': m0008 });
     const down = await both.migrateTo('0002_events');
     assert.equal(down.error, undefined);
-    assert.deepEqual(down.results?.map((r) => [r.migrationName, r.direction]), [['0009_type_indexes', 'Down'], ['0008_filter_indexes', 'Down'], ['0007_list_indexes', 'Down'], ['0006_lead_open_tasks', 'Down'], ['0005_operations', 'Down'], ['0004_memberships', 'Down'], ['0003_generated', 'Down']]);
+    assert.deepEqual(down.results?.map((r) => [r.migrationName, r.direction]), [['0008_filter_indexes', 'Down'], ['0007_list_indexes', 'Down'], ['0006_lead_open_tasks', 'Down'], ['0005_operations', 'Down'], ['0004_memberships', 'Down'], ['0003_generated', 'Down']]);
     assert.ok(!(await db.kysely.introspection.getTables()).find((x) => x.name === 'memberships')!.columns.some((c) => c.name === 'date_deactivated'));
     const tables = (await db.kysely.introspection.getTables()).map((x) => x.name);
     assert.ok(!tables.includes('opportunities') && !tables.includes('contact_phones'));
