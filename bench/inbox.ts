@@ -29,14 +29,14 @@
  * The dataset is generated once into `bench/.data/` and reused.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { openDb } from '../src/db/connect.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset } from './generate.js';
-import { anonMemoryMb, basicAuth, fixedPath, load, processCpuMs, roundRobin, startWriter, variedFilters, type RequestMaker, type Result } from './workloads.js';
+import { anonMemoryMb, basicAuth, warmFile, fixedPath, load, processCpuMs, roundRobin, startWriter, variedFilters, type RequestMaker, type Result } from './workloads.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -92,21 +92,6 @@ function startServer(argv: string[], env: Record<string, string> = {}): Promise<
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
   });
-}
-
-/**
- * Reads `path` once, so the measurements start with the database in the OS page cache:
- * on these VMs cold pages come from a slow disk (a 1.7 GB file takes about 12 s) and
- * are reclaimed when idle, which would make the first rows measure the disk.
- */
-function warmFile(path: string): void {
-  const fd = openSync(path, 'r');
-  const chunk = Buffer.allocUnsafe(8 << 20);
-  try {
-    while (readSync(fd, chunk, 0, chunk.length, null) > 0);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 async function main() {

@@ -12,7 +12,10 @@
  *   over the two ports (5 each).
  * then, on one node, issue 12's other workloads (`workloads.ts`): the inboxes of 50
  * users round-robin with 20 task edits a second beside, varied filters, `_fields=id,text`,
- * and deep pages at `_skip=5000` and `_skip=49000` (full pages).
+ * and deep pages at `_skip=5000` and `_skip=49000` (full pages); then a SQLite node over
+ * the SQLite benchmark's dataset of the same shape (`bench/.data/`, made by `npm run
+ * bench`; left out when missing): the computed inbox and varied filters, for the ratio
+ * of PostgreSQL to SQLite in the same run.
  * Reports requests/s, p50 and p99 latency (ms), the ratios, and CPU ms per request in
  * the nodes and in the PostgreSQL server (its processes on this machine); the issue's
  * target is two nodes >= 1.6 x one node.
@@ -28,7 +31,8 @@
  * (the database is created when missing). Results are also written to
  * bench/results/postgres-<time>.json. Loopback only.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -43,7 +47,7 @@ import { ianaZone } from '../src/close/zone.js';
 import { viewBounds } from '../src/tasks/views.js';
 import { DEFAULT_SHAPE, generateDataset, type Dataset, type DatasetShape } from './generate.js';
 import { startNode, type Node } from '../test/support/processes.js';
-import { fixedPath, load, roundRobin, startWriter, variedFilters, type RequestMaker } from './workloads.js';
+import { fixedPath, load, roundRobin, startWriter, variedFilters, warmFile, type RequestMaker } from './workloads.js';
 import { readdirSync } from 'node:fs';
 
 const { values: args } = parseArgs({
@@ -289,6 +293,7 @@ async function main() {
   log(`${keys.length} users; ${inbox.rows[0].n} open lead tasks; dataset ${((Date.now() - dataset.now) / 86_400_000).toFixed(1)} days old`);
   const nodes: Node[] = [];
   const results: Measure[] = [];
+  const sqliteRows: Measure[] = [];
   const load0 = loadavg();
   try {
     nodes.push(await startNode(args.url!, NODE_ENV), await startNode(args.url!, NODE_ENV));
@@ -323,6 +328,27 @@ async function main() {
     for (const skip of [Math.min(5000, Math.floor(perOrg / 10)), Math.max(0, perOrg - 1000)]) {
       results.push(await accounted([nodes[0]], () => one(`one node: _type=all&_skip=${skip}`, fixedPath(`/api/v1/task/?_type=all&_skip=${skip}&_limit=100`, keys, true))));
     }
+    // The same workloads on a SQLite node over the SQLite benchmark's dataset of the
+    // same shape (`npm run bench` makes it), for the target PostgreSQL >= 0.75x SQLite.
+    const sqliteFile = fileURLToPath(new URL(`./.data/bench-${SHAPE.tasks}.db`, import.meta.url));
+    const sqliteMeta = fileURLToPath(new URL(`./.data/bench-${SHAPE.tasks}.json`, import.meta.url));
+    if (existsSync(sqliteFile) && existsSync(sqliteMeta)) {
+      const sqliteSet: Dataset = JSON.parse(readFileSync(sqliteMeta, 'utf8'));
+      const sqliteKeys = sqliteSet.orgs.flatMap((o) => o.users.map((u) => u.key));
+      warmFile(sqliteFile);
+      const node = await startNode(sqliteFile, NODE_ENV);
+      try {
+        const on = async (name: string, make: RequestMaker): Promise<Measure> => {
+          await load('warm-up', node.base, make, WARMUP, CONNECTIONS);
+          const r = await load(name, node.base, make, DURATION, CONNECTIONS);
+          return { name, requests: Math.round(r.requests_per_sec * DURATION), rps: r.requests_per_sec, p50: r.p50_ms, p99: r.p99_ms, errors: r.errors + r.non2xx };
+        };
+        sqliteRows.push(await accounted([node], () => on('SQLite node: inbox, every page computed', fixedPath(PATH, sqliteKeys, true))));
+        sqliteRows.push(await accounted([node], () => on('SQLite node: varied filters', variedFilters(sqliteSet))));
+      } finally {
+        await node.stop();
+      }
+    } else log(`no SQLite dataset at ${sqliteFile} (npm run bench makes it): the SQLite rows are left out`);
     for (const r of results.slice(3)) log(`  ${r.name}: ${r.rps.toFixed(0)} req/s`);
   } finally {
     for (const n of nodes) await n.stop();
@@ -335,13 +361,18 @@ async function main() {
     '',
     '| target | req/s | p50 ms | p99 ms | errors | machine CPU busy | node CPU ms/request | PostgreSQL CPU ms/request | |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...results.map(
+    ...[...results, ...sqliteRows].map(
       (r) =>
-        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.machineBusy === undefined ? '?' : Math.round(r.machineBusy * 100) + '%'} | ${r.name.startsWith('pg') ? '-' : (r.nodeCpuMsPerRequest ?? '?')} | ${r.dbCpuMsPerRequest ?? '?'} | ${r.note ?? ''} |`,
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.machineBusy === undefined ? '?' : Math.round(r.machineBusy * 100) + '%'} | ${r.name.startsWith('pg') ? '-' : (r.nodeCpuMsPerRequest ?? '?')} | ${r.name.startsWith('SQLite') ? '-' : (r.dbCpuMsPerRequest ?? '?')} | ${r.note ?? ''} |`,
     ),
     '',
     `two nodes / one node: ${(two.rps / one.rps).toFixed(2)}x (target >= 1.6x)`,
     `one node / pg client: ${(one.rps / base.rps).toFixed(2)}x; two nodes / pg client: ${(two.rps / base.rps).toFixed(2)}x`,
+    ...(sqliteRows.length
+      ? [
+          `PostgreSQL one node / SQLite node, computed inbox: ${(one.rps / sqliteRows[0].rps).toFixed(2)}x; varied filters: ${(results.find((r) => r.name === 'one node: varied filters')!.rps / sqliteRows[1].rps).toFixed(2)}x (target >= 0.75x)`,
+        ]
+      : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
