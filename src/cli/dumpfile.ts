@@ -89,12 +89,8 @@ export async function* readDumpFile(path: string, onBytes?: (bytes: number) => v
   for await (const batch of readDumpBatches(path, onBytes)) yield* batch;
 }
 
-/**
- * The records of a dump file, parsed, a chunk of the file at a time (arrays of up to a
- * few thousand records), for readers that would rather not await once per record.
- * @throws Error as `readDumpFile`.
- */
-export async function* readDumpBatches(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<DumpRecord[]> {
+/** The records of a dump file, parsed, a 4 MiB chunk of the file at a time. @throws Error as `readDumpFile`. */
+async function* readDumpBatches(path: string, onBytes?: (bytes: number) => void): AsyncGenerator<DumpRecord[]> {
   const scanner = new DumpScanner();
   const fail = (e: unknown): never => {
     if (!(e instanceof DumpSyntaxError)) throw e;

@@ -238,7 +238,7 @@ function openSqlite(url: string, owner?: string): Db {
   // lock briefly: wait for it up to 5 s rather than fail; `writeTransaction` retries past it.
   raw.pragma('busy_timeout = 5000');
   // Reads go through a memory map (not the process's own memory); 32 MiB of page cache
-  // holds a 1000-task bulk update's dirty pages (about 10 MiB). Both only change speed.
+  // holds a 1000-task bulk update's dirty pages (about 24 MiB). Both only change speed.
   raw.pragma('mmap_size = 1073741824');
   raw.pragma('cache_size = -32768');
   // Table statistics steer the planner to the right index; refresh them when stale,

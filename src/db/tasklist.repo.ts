@@ -274,8 +274,8 @@ export interface MemoUse {
 }
 
 /** A stream of `pickByDate`: row keys and dates in stored order. */
-type StreamQuery = ReturnType<typeof streamShape>;
 const streamShape = (ex: Executor) => ex.selectFrom('tasks').select([rowKeyColumn(ex), 'tasks.date_ms']);
+type StreamQuery = ReturnType<typeof streamShape>;
 
 /**
  * Reads both date streams: on SQLite as two statements (in process, no round trips);
@@ -313,7 +313,7 @@ async function pickByDate(ex: Executor, organizationId: string, q: TaskSelection
   const at: StreamOffsets = shallow ? { days: 0, dayFrom: null, times: 0, timeFrom: null } : await deepOffsets(ex, organizationId, q, zone, page.skip, desc, memo);
   const want = shallow ? page.skip + page.limit + 1 : page.limit + 1;
   const stream = (kind: 0 | 1, from: number | null, offset: number) => {
-    let qb = applySelection(ex.selectFrom('tasks').select([rowKeyColumn(ex), 'tasks.date_ms']), organizationId, q, kind);
+    let qb = applySelection(streamShape(ex), organizationId, q, kind);
     if (from !== null) qb = qb.where('tasks.date_ms', desc ? (kind ? '<=' : '<') : '>=', from);
     qb = qb.orderBy('tasks.date_ms', dir).orderBy('tasks.id', dir).limit(want);
     return offset ? qb.offset(offset) : qb;
