@@ -31,14 +31,7 @@ import { startBackgroundCheckpoints } from './checkpoint.js';
 import { DEFAULT_DB_PATH, checkDatabaseUrl, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl } from './url.js';
 
 export { DEFAULT_DB_PATH, isPgliteUrl, isPostgresUrl, redactUrl, sqlitePathFromUrl };
-import * as m0001 from './migrations/0001_core.js';
-import * as m0002 from './migrations/0002_events.js';
-import * as m0003 from './migrations/0003_generated.js';
-import * as m0004 from './migrations/0004_memberships.js';
-import * as m0005 from './migrations/0005_operations.js';
-import * as m0006 from './migrations/0006_lead_open_tasks.js';
-import * as m0007 from './migrations/0007_list_indexes.js';
-import * as m0008 from './migrations/0008_filter_indexes.js';
+import { MIGRATIONS } from './migrations/all.js';
 import { preparingPool } from './prepared.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
@@ -98,18 +91,6 @@ export interface OpenDbOptions {
    */
   owner?: string;
 }
-
-/** Every migration, in order. Names sort in application order. */
-const MIGRATIONS: Record<string, Migration> = {
-  '0001_core': m0001,
-  '0002_events': m0002,
-  '0003_generated': m0003,
-  '0004_memberships': m0004,
-  '0005_operations': m0005,
-  '0006_lead_open_tasks': m0006,
-  '0007_list_indexes': m0007,
-  '0008_filter_indexes': m0008,
-};
 
 class InlineMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

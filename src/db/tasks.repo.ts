@@ -14,7 +14,7 @@ import type { Database, TaskRow } from './schema.js';
 import { forUpdate, sameOrganization, type Executor } from './executor.js';
 import { findTasks, withNames } from './taskrows.repo.js';
 
-export { findTasks, findTasksBy, rowKeyColumn, rowKeyOf, withNames, type RowKey } from './taskrows.repo.js';
+export { findTasks, findTasksBy, rowKeyColumn, rowKeyOf, withNames, type KnownNames, type RowKey } from './taskrows.repo.js';
 import { NOTHING, SQL_OP } from './sql.js';
 import type { DateCondition, RangeOp } from '../close/localday.js';
 

@@ -9,8 +9,9 @@
  * (`db/changes.ts` `RowChangeFeed`, fed by triggers on this connection):
  * - a changed, inserted or deleted task row drops that row's text (a write changes
  *   one task, not every page of the organization);
- * - a changed name (user, lead, contact) drops every text: renames are rare, and the
- *   texts that show a name are not tracked one by one;
+ * - a changed name (user, lead, contact) drops every text, and every name kept for the
+ *   rows not kept (`KnownNames`): renames are rare, and the texts that show a name are
+ *   not tracked one by one;
  * - a commit by another process on the same file (`othersVersion`) drops every text;
  * - text made from rows read while a change happened is used for that answer only.
  * Only SQLite has the feed: on PostgreSQL other nodes write unseen, and pages are built
@@ -19,7 +20,7 @@
 import type { Db } from '../db/connect.js';
 import type { RowChangeFeed } from '../db/changes.js';
 import type { Executor } from '../db/executor.js';
-import { findTasksBy } from '../db/tasks.repo.js';
+import { findTasksBy, type KnownNames } from '../db/tasks.repo.js';
 import type { RequestZone } from '../close/zone.js';
 import { fragmentPageText, taskFragment, type TaskFragment } from './serialize.js';
 
@@ -33,8 +34,12 @@ export class TaskFragments {
    * row is on a page, so one-off pages (a rare filter) do not churn the kept ones out.
    */
   private readonly seen = new Set<number>();
+  /** Names of users, leads and contacts, for the rows read because their text is not kept. */
+  private readonly names: KnownNames = { users: new Map(), leads: new Map(), contacts: new Map() };
   /** Changes heard so far: text made across a change is not kept. */
   private changes = 0;
+  /** Name changes (and other processes' commits) heard so far: names read across one are not kept. */
+  private nameChanges = 0;
   private othersSeen = 0;
   /** Set once listening (from the first page on: the tables exist by then). */
   private stopListening: (() => void) | null = null;
@@ -56,7 +61,7 @@ export class TaskFragments {
       },
       names: () => {
         this.changes++;
-        this.kept.clear();
+        this.forget();
       },
     });
   }
@@ -70,8 +75,15 @@ export class TaskFragments {
   close(): void {
     this.stopListening?.();
     this.stopListening = null;
-    this.kept.clear();
+    this.forget();
     this.seen.clear();
+  }
+
+  /** Forgets every kept text and name. */
+  private forget(): void {
+    this.nameChanges++;
+    this.kept.clear();
+    for (const m of Object.values(this.names)) m.clear();
   }
 
   /** How many texts are kept now. */
@@ -85,7 +97,7 @@ export class TaskFragments {
     if (v === this.othersSeen) return;
     this.othersSeen = v;
     this.changes++;
-    this.kept.clear();
+    this.forget();
   }
 
   /**
@@ -110,9 +122,12 @@ export class TaskFragments {
     this.stats.misses += missing.length;
     if (missing.length) {
       const changesBefore = this.changes;
-      const rows = await findTasksBy(ex, organizationId, 'rowid', missing);
+      const nameChangesBefore = this.nameChanges;
+      const rows = await findTasksBy(ex, organizationId, 'rowid', missing, null, this.names);
       this.checkOthers();
       const keep = this.changes === changesBefore;
+      // Names read across a change may be older than it: not kept either.
+      if (this.nameChanges !== nameChangesBefore) for (const m of Object.values(this.names)) m.clear();
       for (let i = 0; i < rowids.length; i++) {
         if (found[i] !== undefined) continue;
         const row = rows.get(rowids[i]);

@@ -25,16 +25,21 @@ export interface ViewBounds {
   beforeTomorrow: DateCondition;
 }
 
-/** The last bounds computed per zone object (a request asks for them several times at one instant). */
-const lastBounds = new WeakMap<RequestZone, { nowMs: number; bounds: ViewBounds }>();
+/**
+ * The last bounds computed per zone object, with the instant they were computed at:
+ * they depend only on the viewer's local date, so they hold from that instant until the
+ * viewer's tomorrow begins (issue 12: Luxon's offset arithmetic once a day and zone, not
+ * once a request).
+ */
+const lastBounds = new WeakMap<RequestZone, { fromMs: number; bounds: ViewBounds }>();
 
 /** The view bounds of a viewer in `zone` at `nowMs` (treat as read-only: the same object may be returned again). */
 export function viewBounds(nowMs: number, zone: RequestZone): ViewBounds {
   const last = lastBounds.get(zone);
-  if (last && last.nowMs === nowMs) return last.bounds;
+  if (last && last.fromMs <= nowMs && nowMs < last.bounds.tomorrowStartMs) return last.bounds;
   const tomorrow = tomorrowStartMs(nowMs, zone);
   const bounds = { todayDayMs: todayDayMs(nowMs, zone), tomorrowStartMs: tomorrow, beforeTomorrow: dateCondition('lt', tomorrow, zone) };
-  lastBounds.set(zone, { nowMs, bounds });
+  lastBounds.set(zone, { fromMs: nowMs, bounds });
   return bounds;
 }
 

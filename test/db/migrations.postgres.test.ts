@@ -15,7 +15,7 @@ import { MIGRATION_LOCK_KEY } from '../../src/db/dialect.js';
 import { openDb, type Db } from '../../src/db/connect.js';
 
 /** Every migration this version has, in order. */
-const ALL = ['0001_core', '0002_events', '0003_generated', '0004_memberships', '0005_operations', '0006_lead_open_tasks', '0007_list_indexes', '0008_filter_indexes'];
+const ALL = ['0001_core', '0002_events', '0003_generated', '0004_memberships', '0005_operations', '0006_lead_open_tasks', '0007_list_indexes', '0008_filter_indexes', '0009_covering_indexes'];
 
 /** Holds the migration lock on its own connection until `release()`. */
 async function holdMigrationLock(url: string) {
