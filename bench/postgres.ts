@@ -322,6 +322,7 @@ async function main() {
     const mix = await accounted([nodes[0]], () => one('one node: inbox of 50 users round-robin, 20 writes/s beside', roundRobin(PATH, org.users.map((u) => u.key))));
     const w = await writer.stop();
     results.push({ ...mix, note: `writes: ${w.per_sec}/s, p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms, ${w.failures} failed` });
+    await load('warm-up', a, variedFilters(dataset), WARMUP, CONNECTIONS);
     results.push(await accounted([nodes[0]], () => one('one node: varied filters', variedFilters(dataset))));
     results.push(await accounted([nodes[0]], () => one('one node: _fields=id,text', fixedPath(PATH + '&_fields=id,text', keys, true))));
     const perOrg = Math.ceil(SHAPE.tasks / SHAPE.orgs);

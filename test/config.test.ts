@@ -14,6 +14,7 @@ test('operations settings default to: no Redis, auto store, CORS off, metrics an
   assert.equal(c.metrics, true);
   assert.equal(c.compression, true);
   assert.equal(c.shutdownTimeoutMs, 10_000);
+  assert.equal(c.heapGrowingPercent, 30);
 });
 
 test('operations settings are read from the environment', () => {
@@ -24,7 +25,9 @@ test('operations settings are read from the environment', () => {
     METRICS: 'false',
     COMPRESSION: '0',
     SHUTDOWN_TIMEOUT_SECONDS: '2.5',
+    HEAP_GROWING_PERCENT: '0',
   });
+  assert.equal(c.heapGrowingPercent, 0);
   assert.equal(c.redisUrl, 'redis://127.0.0.1:6379/2');
   assert.equal(c.rateLimitStore, 'database');
   assert.deepEqual(c.corsOrigins, ['https://a.example.com', 'https://b.example.com']);
@@ -38,5 +41,6 @@ test('bad operations settings fail at boot, naming the variable', () => {
   assert.throws(() => loadConfig({ RATE_LIMIT_STORE: 'redis' }), /RATE_LIMIT_STORE=redis needs REDIS_URL/);
   assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), /REDIS_URL must start with redis:\/\/ or rediss:\/\//);
   assert.throws(() => loadConfig({ METRICS: 'maybe' }), /METRICS must be true or false/);
+  assert.throws(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' }), /HEAP_GROWING_PERCENT must be a whole number, at least 0/);
   assert.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '-1' }), /SHUTDOWN_TIMEOUT_SECONDS must be a positive number of seconds/);
 });

@@ -2,6 +2,7 @@
  * `tasklane serve` (the API, the webhook delivery worker and the event prune; with
  * `--emulator` the emulator routes) and `tasklane migrate`.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { Db } from '../db/connect.js';
 import { dbOption, open, parsePort, print, type CliContext } from './shared.js';
@@ -18,6 +19,7 @@ export async function serve(cli: CliContext, db: Db, host: string, port: number,
   const { startEventPruning } = await import('../events/eventlog.js');
   const { EMULATOR } = await import('../server/emulator.js');
   const { config } = cli;
+  if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
   // The bucket store needs a logger before the app exists: pino, as Fastify's.
   const { pino } = await import('pino');
