@@ -129,10 +129,12 @@ export async function findTasksBy(
 /**
  * Names already read, by id per table (`users`: the full name, as `fullName` makes it),
  * null for a row that does not exist. The keeper must forget them whenever a user, lead
- * or contact changes (`tasks/fragments.ts` does, told by SQLite's row changes): lookups
- * trust them blindly. Filled by `withNames` as it reads.
+ * or contact changes, and add one to `version` as it does (`tasks/fragments.ts` does,
+ * told by SQLite's row changes): lookups trust them blindly. Filled by `withNames` with
+ * what it read, unless `version` moved while it read.
  */
 export interface KnownNames {
+  version: number;
   users: Map<string, string | null>;
   leads: Map<string, string | null>;
   contacts: Map<string, string | null>;
@@ -178,14 +180,18 @@ const NAME_FIELDS = [
  */
 export async function withNames(ex: Executor, rows: TaskRow[], before?: readonly TaskWithNames[], known?: KnownNames): Promise<TaskWithNames[]> {
   const carried = (i: number, idField: (typeof NAME_FIELDS)[number][1], id: string) => before !== undefined && before[i][idField] === id;
-  const names = known ?? { users: new Map<string, string | null>(), leads: new Map<string, string | null>(), contacts: new Map<string, string | null>() };
-  // A full table of known names starts over (before the batch looks in it: it may pass the bound by one batch).
-  if (known) for (const table of ['users', 'leads', 'contacts'] as const) if (known[table].size >= MAX_KNOWN_NAMES) known[table].clear();
+  // This call's own names: what `known` holds now, then what it reads. Other requests
+  // may empty `known` while this one awaits its statements; its answer stays whole.
+  const names = { users: new Map<string, string | null>(), leads: new Map<string, string | null>(), contacts: new Map<string, string | null>() };
+  const version = known?.version;
   const wanted = { users: new Set<string>(), leads: new Set<string>(), contacts: new Set<string>() };
   for (let i = 0; i < rows.length; i++) {
     for (const [, idField, table] of NAME_FIELDS) {
       const id = rows[i][idField];
-      if (id !== null && !carried(i, idField, id) && !names[table].has(id)) wanted[table].add(id);
+      if (id === null || carried(i, idField, id) || names[table].has(id)) continue;
+      const name = known?.[table].get(id);
+      if (name !== undefined) names[table].set(id, name);
+      else wanted[table].add(id);
     }
   }
   for (const table of ['users', 'leads', 'contacts'] as const) {
@@ -195,9 +201,18 @@ export async function withNames(ex: Executor, rows: TaskRow[], before?: readonly
       table === 'users'
         ? (await ex.selectFrom('users').select(['id', 'first_name', 'last_name']).where('id', 'in', ids).execute()).map((u) => [u.id, fullName(u.first_name, u.last_name)] as const)
         : (await ex.selectFrom(table).select(['id', 'name']).where('id', 'in', ids).execute()).map((r) => [r.id, r.name] as const);
-    // Known names also remember the ids that name no row (they read as null).
-    if (known) for (const id of ids) names[table].set(id, null);
+    for (const id of ids) names[table].set(id, null); // an id that names no row reads as null
     for (const [id, name] of found) names[table].set(id, name);
+  }
+  // What was read goes into `known` only if nothing was forgotten since this call began:
+  // names read before a change must not outlive it.
+  if (known && known.version === version) {
+    for (const table of ['users', 'leads', 'contacts'] as const) {
+      if (!wanted[table].size) continue;
+      // A full table starts over (it may pass the bound by one batch).
+      if (known[table].size >= MAX_KNOWN_NAMES) known[table].clear();
+      for (const id of wanted[table]) known[table].set(id, names[table].get(id)!);
+    }
   }
   return rows.map((row, i) => {
     const out = row as TaskWithNames;

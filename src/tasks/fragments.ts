@@ -35,11 +35,9 @@ export class TaskFragments {
    */
   private readonly seen = new Set<number>();
   /** Names of users, leads and contacts, for the rows read because their text is not kept. */
-  private readonly names: KnownNames = { users: new Map(), leads: new Map(), contacts: new Map() };
+  private readonly names: KnownNames = { version: 0, users: new Map(), leads: new Map(), contacts: new Map() };
   /** Changes heard so far: text made across a change is not kept. */
   private changes = 0;
-  /** Name changes (and other processes' commits) heard so far: names read across one are not kept. */
-  private nameChanges = 0;
   private othersSeen = 0;
   /** Set once listening (from the first page on: the tables exist by then). */
   private stopListening: (() => void) | null = null;
@@ -81,9 +79,12 @@ export class TaskFragments {
 
   /** Forgets every kept text and name. */
   private forget(): void {
-    this.nameChanges++;
     this.kept.clear();
-    for (const m of Object.values(this.names)) m.clear();
+    // A new version first: names being read now are not added afterwards (`withNames`).
+    this.names.version++;
+    this.names.users.clear();
+    this.names.leads.clear();
+    this.names.contacts.clear();
   }
 
   /** How many texts are kept now. */
@@ -122,12 +123,9 @@ export class TaskFragments {
     this.stats.misses += missing.length;
     if (missing.length) {
       const changesBefore = this.changes;
-      const nameChangesBefore = this.nameChanges;
       const rows = await findTasksBy(ex, organizationId, 'rowid', missing, null, this.names);
       this.checkOthers();
       const keep = this.changes === changesBefore;
-      // Names read across a change may be older than it: not kept either.
-      if (this.nameChanges !== nameChangesBefore) for (const m of Object.values(this.names)) m.clear();
       for (let i = 0; i < rowids.length; i++) {
         if (found[i] !== undefined) continue;
         const row = rows.get(rowids[i]);
