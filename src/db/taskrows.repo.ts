@@ -90,9 +90,11 @@ export async function findTasksBy(
 ): Promise<Map<string | number, TaskWithNames>> {
   const out = new Map<string | number, TaskWithNames>();
   if (!values.length) return out;
-  if (known && fields === null) return findWholeTasksBy(ex, organizationId, key, values, known);
   const all = fields === null;
+  // Names from `known` (whole rows only) instead of the joins.
+  const named = all && known !== undefined;
   const wants = (f: string) => all || fields.has(f);
+  const joins = (f: string) => !named && wants(f);
   // Always: what identifies the row and what every task's text is computed from (its date).
   const columns = new Set<keyof TaskRow>(['id', 'type', 'organization_id', 'date_ms', 'date_is_day']);
   if (!all) {
@@ -105,14 +107,19 @@ export async function findTasksBy(
     .selectFrom('tasks as t')
     .$if(all, (qb) => qb.selectAll('t'))
     .$if(!all, (qb) => qb.select([...columns].map((c) => `t.${c}` as const)))
-    .$if(wants('assigned_to_name'), (qb) => qb.leftJoin('users as ua', 'ua.id', 't.assigned_to').select(['ua.first_name as ua_first', 'ua.last_name as ua_last']))
-    .$if(wants('created_by_name'), (qb) => qb.leftJoin('users as uc', 'uc.id', 't.created_by').select(['uc.first_name as uc_first', 'uc.last_name as uc_last']))
-    .$if(wants('updated_by_name'), (qb) => qb.leftJoin('users as uu', 'uu.id', 't.updated_by').select(['uu.first_name as uu_first', 'uu.last_name as uu_last']))
-    .$if(wants('lead_name'), (qb) => qb.leftJoin('leads as l', 'l.id', 't.lead_id').select('l.name as lead_name'))
-    .$if(wants('contact_name'), (qb) => qb.leftJoin('contacts as c', 'c.id', 't.contact_id').select('c.name as contact_name'))
+    .$if(joins('assigned_to_name'), (qb) => qb.leftJoin('users as ua', 'ua.id', 't.assigned_to').select(['ua.first_name as ua_first', 'ua.last_name as ua_last']))
+    .$if(joins('created_by_name'), (qb) => qb.leftJoin('users as uc', 'uc.id', 't.created_by').select(['uc.first_name as uc_first', 'uc.last_name as uc_last']))
+    .$if(joins('updated_by_name'), (qb) => qb.leftJoin('users as uu', 'uu.id', 't.updated_by').select(['uu.first_name as uu_first', 'uu.last_name as uu_last']))
+    .$if(joins('lead_name'), (qb) => qb.leftJoin('leads as l', 'l.id', 't.lead_id').select('l.name as lead_name'))
+    .$if(joins('contact_name'), (qb) => qb.leftJoin('contacts as c', 'c.id', 't.contact_id').select('c.name as contact_name'))
     .$if(key === 'rowid', (qb) => qb.select(sql<number>`t.rowid`.as('row_key')))
     .where(key === 'rowid' ? sql.ref('t.rowid') : 't.id', 'in', [...values] as string[])
     .execute()) as unknown as (TaskRow & Record<string, string | null> & { row_key?: number })[];
+  if (named) {
+    const mine = rows.filter((r) => r.organization_id === organizationId);
+    for (const r of await withNames(ex, mine, undefined, known)) out.set(key === 'rowid' ? (r as { row_key?: number }).row_key! : r.id, r);
+    return out;
+  }
   for (const r of rows) {
     if (r.organization_id !== organizationId) continue;
     const row = r as unknown as TaskWithNames;
@@ -143,24 +150,8 @@ export interface KnownNames {
 /** Most names `withNames` adds to a `KnownNames` table; a full table starts over. */
 const MAX_KNOWN_NAMES = 50_000;
 
-/**
- * `findTasksBy` for whole rows with `known` names: the rows alone (no joins), then their
- * names from `known` and one statement per table for the rest (issue 12: a page of rows
- * the task cache does not hold read five joined lookups per row, half its time).
- */
-async function findWholeTasksBy(ex: Executor, organizationId: string, key: RowKey, values: readonly (string | number)[], known: KnownNames): Promise<Map<string | number, TaskWithNames>> {
-  const rows = (await ex
-    .selectFrom('tasks as t')
-    .selectAll('t')
-    .$if(key === 'rowid', (qb) => qb.select(sql<number>`t.rowid`.as('row_key')))
-    .where(key === 'rowid' ? sql.ref('t.rowid') : 't.id', 'in', [...values] as string[])
-    .execute()) as (TaskRow & { row_key?: number })[];
-  const mine = rows.filter((r) => r.organization_id === organizationId);
-  const named = await withNames(ex, mine, undefined, known);
-  const out = new Map<string | number, TaskWithNames>();
-  for (const r of named as (TaskWithNames & { row_key?: number })[]) out.set(key === 'rowid' ? r.row_key! : r.id, r);
-  return out;
-}
+/** The tables tasks take names from. */
+const NAME_TABLES = ['users', 'leads', 'contacts'] as const;
 
 /** The name fields of a task, each with the column naming what it names. */
 const NAME_FIELDS = [
@@ -194,7 +185,7 @@ export async function withNames(ex: Executor, rows: TaskRow[], before?: readonly
       else wanted[table].add(id);
     }
   }
-  for (const table of ['users', 'leads', 'contacts'] as const) {
+  for (const table of NAME_TABLES) {
     if (!wanted[table].size) continue;
     const ids = [...wanted[table]];
     const found =
@@ -207,7 +198,7 @@ export async function withNames(ex: Executor, rows: TaskRow[], before?: readonly
   // What was read goes into `known` only if nothing was forgotten since this call began:
   // names read before a change must not outlive it.
   if (known && known.version === version) {
-    for (const table of ['users', 'leads', 'contacts'] as const) {
+    for (const table of NAME_TABLES) {
       if (!wanted[table].size) continue;
       // A full table starts over (it may pass the bound by one batch).
       if (known[table].size >= MAX_KNOWN_NAMES) known[table].clear();
