@@ -251,7 +251,6 @@ function openSqlite(url: string, owner?: string): Db {
   };
 }
 
-
 function openPostgres(url: string, opts: OpenDbOptions): Db {
   const pool = new pg.Pool({
     connectionString: url,

@@ -18,27 +18,27 @@
  */
 import type { Kysely } from 'kysely';
 
-const REPLACED: [string, string, string[]][] = [
-  ['tasks_created', 'tasks_created_cover', ['organization_id', 'date_created', 'id', 'type', 'is_complete', 'date_is_day', 'date_ms']],
-  ['tasks_assignee_created', 'tasks_assignee_created_cover', ['organization_id', 'assigned_to', 'date_created', 'id', 'type', 'is_complete', 'date_is_day', 'date_ms']],
-  ['tasks_lead_date', 'tasks_lead_date_cover', ['lead_id', 'date_is_day', 'date_ms', 'id', 'organization_id', 'type', 'is_complete']],
+/** Each old index (its columns, from migrations 0001 and 0008) and the covering index replacing it. */
+const REPLACED = [
+  { old: 'tasks_created', oldColumns: ['organization_id', 'date_created', 'id', 'type'], name: 'tasks_created_cover', columns: ['organization_id', 'date_created', 'id', 'type', 'is_complete', 'date_is_day', 'date_ms'] },
+  {
+    old: 'tasks_assignee_created',
+    oldColumns: ['organization_id', 'assigned_to', 'date_created', 'id', 'type'],
+    name: 'tasks_assignee_created_cover',
+    columns: ['organization_id', 'assigned_to', 'date_created', 'id', 'type', 'is_complete', 'date_is_day', 'date_ms'],
+  },
+  { old: 'tasks_lead_date', oldColumns: ['lead_id', 'date_is_day', 'date_ms', 'id'], name: 'tasks_lead_date_cover', columns: ['lead_id', 'date_is_day', 'date_ms', 'id', 'organization_id', 'type', 'is_complete'] },
 ];
 
-const PREVIOUS: Record<string, string[]> = {
-  tasks_created: ['organization_id', 'date_created', 'id', 'type'],
-  tasks_assignee_created: ['organization_id', 'assigned_to', 'date_created', 'id', 'type'],
-  tasks_lead_date: ['lead_id', 'date_is_day', 'date_ms', 'id'],
-};
-
 export async function up(db: Kysely<any>): Promise<void> {
-  for (const [, name, columns] of REPLACED) await db.schema.createIndex(name).on('tasks').columns(columns).execute();
-  for (const [old] of REPLACED) await db.schema.dropIndex(old).ifExists().execute();
+  for (const r of REPLACED) await db.schema.createIndex(r.name).on('tasks').columns(r.columns).execute();
+  for (const r of REPLACED) await db.schema.dropIndex(r.old).ifExists().execute();
 }
 
 /** Restores the three indexes of migrations 0001 and 0008 (lists stay correct, only slower). */
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const [old, name] of REPLACED) {
-    await db.schema.createIndex(old).ifNotExists().on('tasks').columns(PREVIOUS[old]).execute();
-    await db.schema.dropIndex(name).ifExists().execute();
+  for (const r of REPLACED) {
+    await db.schema.createIndex(r.old).ifNotExists().on('tasks').columns(r.oldColumns).execute();
+    await db.schema.dropIndex(r.name).ifExists().execute();
   }
 }
