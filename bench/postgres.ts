@@ -310,10 +310,11 @@ async function main() {
     results.push(await accounted(nodes, () => cannon('two nodes', [a, b], keys, DURATION)));
     log(`  two nodes: ${results.at(-1)!.rps.toFixed(0)} req/s`);
     // Issue 12's other workloads, one node (every page is computed on PostgreSQL).
-    const one = async (name: string, make: RequestMaker): Promise<Measure> => {
-      const r = await load(name, a, make, DURATION, CONNECTIONS);
+    const measure = async (name: string, base: string, make: RequestMaker): Promise<Measure> => {
+      const r = await load(name, base, make, DURATION, CONNECTIONS);
       return { name, requests: Math.round(r.requests_per_sec * DURATION), rps: r.requests_per_sec, p50: r.p50_ms, p99: r.p99_ms, errors: r.errors + r.non2xx };
     };
+    const one = (name: string, make: RequestMaker) => measure(name, a, make);
     const org = dataset.orgs[0];
     const leadTasks: string[] = (
       await (await fetch(`${a}/api/v1/task/?_type=lead&_limit=1000&_order_by=date_created`, { headers: { authorization: basicAuth(org.users[0].key) } })).json()
@@ -341,8 +342,7 @@ async function main() {
       try {
         const on = async (name: string, make: RequestMaker): Promise<Measure> => {
           await load('warm-up', node.base, make, WARMUP, CONNECTIONS);
-          const r = await load(name, node.base, make, DURATION, CONNECTIONS);
-          return { name, requests: Math.round(r.requests_per_sec * DURATION), rps: r.requests_per_sec, p50: r.p50_ms, p99: r.p99_ms, errors: r.errors + r.non2xx };
+          return measure(name, node.base, make);
         };
         sqliteRows.push(await accounted([node], () => on('SQLite node: inbox, every page computed', fixedPath(PATH, sqliteKeys, true))));
         sqliteRows.push(await accounted([node], () => on('SQLite node: varied filters', variedFilters(sqliteSet))));
